@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every test: unit and HTTP integration tests on SQLite, the database-touching ones again
+# on a throw-away PostgreSQL cluster, then the browser tests in Chromium. Ends with one line
+# "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+work=$(mktemp -d /tmp/au-tests.XXXXXX)
+pass=0; fail=0
+cleanup() { scripts/pg-cluster.sh stop "$work/pg" >/dev/null 2>&1; rm -rf "$work"; }
+trap cleanup EXIT
+
+count_ctest() {  # adds the counts of a ctest log to pass/fail
+  local line total failed
+  line=$(grep -E "tests passed, [0-9]+ tests? failed out of" "$1" | tail -n 1)
+  if [ -z "$line" ]; then fail=$((fail + 1)); return; fi
+  failed=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
+  total=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\2/' <<<"$line")
+  pass=$((pass + total - failed)); fail=$((fail + failed))
+}
+
+echo "==> test su SQLite (unità e integrazione HTTP)"
+(cd "$BUILD" && AU_TEST_DATABASE_URL="" ctest --output-on-failure -j 2 --timeout 600) 2>&1 | tee "$work/sqlite.log"
+count_ctest "$work/sqlite.log"
+
+echo "==> test su PostgreSQL (store e integrazione HTTP)"
+if pg_url=$(scripts/pg-cluster.sh start "$work/pg"); then
+  (cd "$BUILD" && AU_TEST_DATABASE_URL="$pg_url" ctest --output-on-failure -L 'database|http' --timeout 600) 2>&1 | tee "$work/pg.log"
+  count_ctest "$work/pg.log"
+else
+  echo "impossibile avviare PostgreSQL"; fail=$((fail + 1))
+fi
+scripts/pg-cluster.sh stop "$work/pg" >/dev/null 2>&1
+
+echo "==> test nel browser (Chromium)"
+if ls tests/browser/*.test.mjs >/dev/null 2>&1; then
+  AU_BINARY="$PWD/$BUILD/accesso-unico" node --test --test-reporter=spec tests/browser/ 2>&1 | tee "$work/browser.log"
+  p=$(grep -E "^ℹ pass [0-9]+" "$work/browser.log" | awk '{print $3}'); f=$(grep -E "^ℹ fail [0-9]+" "$work/browser.log" | awk '{print $3}')
+  if [ -z "$p" ]; then fail=$((fail + 1)); else pass=$((pass + p)); fail=$((fail + ${f:-0})); fi
+fi
+
+echo
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

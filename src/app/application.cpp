@@ -1,0 +1,239 @@
+#include "app/application.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "portal/markdown.h"
+#include "store/catalog_repository.h"
+#include "store/migrations.h"
+#include "web/problem.h"
+
+namespace au::app {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::string plain(const std::string& md) { return portal::markdown_to_text(md, 100000); }
+}  // namespace
+
+std::vector<search::SearchDoc> search_documents(const domain::CatalogSnapshot& cat) {
+  std::vector<search::SearchDoc> docs;
+  auto comuni = cat.comuni();
+  for (const auto& s : cat.services()) {
+    search::SearchDoc d;
+    d.doc_id = "svc:" + s.id;
+    d.service_id = s.id;
+    d.slug = s.slug;
+    d.title = s.title;
+    d.summary = s.summary;
+    const auto& t = s.texts;
+    for (const auto* part : {&t.description, &t.addressed, &t.how_to, &t.needed, &t.achieved, &t.calendar, &t.costs,
+                             &t.access, &t.conditions})
+      d.body += plain(*part) + "\n";
+    for (const auto& m : t.more) d.body += m.title + "\n" + plain(m.markdown) + "\n";
+    d.keywords = s.keywords;
+    d.category = s.category;
+    d.audience = s.audience;
+    d.ente = s.competent_ente_id;
+    d.life_events = s.life_events;
+    for (const auto* c : comuni) {
+      if (!cat.offered_in(s, *c)) continue;
+      // A variant carries what is local (comune, its own texts); the shared reference text is
+      // indexed once, in the service's own document, so the index does not grow with it × comuni.
+      search::SearchDoc v;
+      v.doc_id = "var:" + s.id + ":" + c->id;
+      v.service_id = s.id;
+      v.slug = s.slug;
+      v.comune_slug = c->slug;
+      v.title = s.title + " - " + c->name;
+      v.summary = s.summary;
+      v.keywords = s.keywords;
+      v.keywords.push_back(c->name);
+      v.category = s.category;
+      v.audience = s.audience;
+      v.ente = c->id;
+      v.life_events = s.life_events;
+      if (const auto* local = cat.variant(s.id, c->id)) {
+        if (!local->summary.empty()) v.summary = local->summary;
+        v.body = plain(local->how_to) + "\n" + plain(local->costs_text);
+      }
+      docs.push_back(std::move(v));
+    }
+    docs.push_back(std::move(d));
+  }
+  return docs;
+}
+
+Application::Application(Config config) : config_(std::move(config)) {
+  if (config_.base_url.empty()) config_.base_url = "http://" + config_.listen;
+  if (config_.assets_dir.empty()) config_.assets_dir = config_.share_dir + "/node_modules";
+  db_ = std::make_unique<store::Database>(store::parse_database_url(config_.database_url), config_.db_pool);
+}
+
+Application::~Application() = default;
+
+int Application::migrate() {
+  return store::apply_migrations(*db_, store::load_migrations(fs::path(config_.share_dir) / "migrations"));
+}
+
+void Application::refresh_if_stale() {
+  // Ask the database at most once a second whether another process changed the catalogue.
+  std::int64_t now = now_ms();
+  std::int64_t last = last_check_ms_.load();
+  if (snapshot_ && now - last < 1000) return;
+  if (!last_check_ms_.compare_exchange_strong(last, now) && snapshot_) return;
+  std::uint64_t generation = store::current_generation(*db_);
+  std::lock_guard lock(snapshot_mutex_);
+  if (snapshot_ && snapshot_->generation() == generation) return;
+  snapshot_ = store::load_snapshot(*db_);
+  spdlog::info("catalogo caricato: generazione {}, {} servizi, {} enti", snapshot_->generation(),
+               snapshot_->services().size(), snapshot_->enti().size());
+  if (search_ && indexed_generation_ != snapshot_->generation()) {
+    // The index follows the catalogue: rebuilt whole (atomic for readers) on every change.
+    search_->rebuild(search_documents(*snapshot_));
+    indexed_generation_ = snapshot_->generation();
+  }
+}
+
+std::shared_ptr<const domain::CatalogSnapshot> Application::catalog() {
+  refresh_if_stale();
+  std::lock_guard lock(snapshot_mutex_);
+  return snapshot_;
+}
+
+void Application::reindex(const std::function<void(std::size_t, std::size_t)>& progress) {
+  auto cat = catalog();  // before opening the index, so loading it does not also rebuild it
+  if (!search_) search_ = std::make_unique<search::SearchIndex>(config_.index_dir);
+  search_->rebuild(search_documents(*cat), progress);
+  indexed_generation_ = cat->generation();
+}
+
+web::Handler Application::handler() {
+  fs::path share(config_.share_dir), bi(fs::path(config_.assets_dir) / "bootstrap-italia" / "dist");
+  std::vector<web::AssetSource> sources = {
+      {"bi_css", bi / "css/bootstrap-italia.min.css", ""},
+      {"bi_js", bi / "js/bootstrap-italia.bundle.min.js", ""},
+      {"sprites", bi / "svg/sprites.svg", ""},
+      {"fonts/titillium-web-300.woff2", bi / "fonts/Titillium_Web/titillium-web-v10-latin-ext_latin-300.woff2", "titillium-web-300.woff2"},
+      {"fonts/titillium-web-regular.woff2", bi / "fonts/Titillium_Web/titillium-web-v10-latin-ext_latin-regular.woff2", "titillium-web-regular.woff2"},
+      {"fonts/titillium-web-italic.woff2", bi / "fonts/Titillium_Web/titillium-web-v10-latin-ext_latin-italic.woff2", "titillium-web-italic.woff2"},
+      {"fonts/titillium-web-600.woff2", bi / "fonts/Titillium_Web/titillium-web-v10-latin-ext_latin-600.woff2", "titillium-web-600.woff2"},
+      {"fonts/titillium-web-700.woff2", bi / "fonts/Titillium_Web/titillium-web-v10-latin-ext_latin-700.woff2", "titillium-web-700.woff2"},
+      {"fonts/lora-regular.woff2", bi / "fonts/Lora/lora-v20-latin-ext_latin-regular.woff2", "lora-regular.woff2"},
+      {"fonts/lora-700.woff2", bi / "fonts/Lora/lora-v20-latin-ext_latin-700.woff2", "lora-700.woff2"},
+      {"fonts/roboto-mono-regular.woff2", bi / "fonts/Roboto_Mono/roboto-mono-v13-latin-ext_latin-regular.woff2", "roboto-mono-regular.woff2"},
+      {"fonts/roboto-mono-700.woff2", bi / "fonts/Roboto_Mono/roboto-mono-v13-latin-ext_latin-700.woff2", "roboto-mono-700.woff2"},
+      {"fonts_css", share / "static/css/fonts.css", ""},
+      {"app_css", share / "static/css/app.css", ""},
+      {"app_js", share / "static/js/app.js", ""},
+  };
+  assets_.load(sources);
+  templates_.load(share / "templates");
+  search_ = std::make_unique<search::SearchIndex>(config_.index_dir);
+  auto provider = [this] { return catalog(); };
+  portal_ = std::make_unique<portal::Portal>(
+      portal::PortalDeps{db_.get(), search_.get(), &assets_, &templates_, config_.base_url, provider});
+  api_ = std::make_unique<api::Api>(api::ApiDeps{search_.get(), config_.base_url, share / "docs/openapi.yaml", provider});
+  auto cat = catalog();
+  if (search_->size() == 0 || indexed_generation_ != cat->generation()) {
+    search_->rebuild(search_documents(*cat));
+    indexed_generation_ = cat->generation();
+  }
+  return [this](const web::Request& req) {
+    auto started = std::chrono::steady_clock::now();
+    web::Response r;
+    try {
+      r = dispatch(req);
+    } catch (const std::exception& e) {
+      // Never the exception text to the client; the log names the route only, not the request.
+      spdlog::error("errore interno su {} {}: {}", req.method, req.path.substr(0, 64), e.what());
+      bool api = req.path.rfind("/api/", 0) == 0;
+      r = api ? web::problem(500, "Errore interno", "Si è verificato un errore imprevisto. Riprova più tardi.")
+              : portal_->error_page(500, "Si è verificato un errore imprevisto. Riprova più tardi.");
+      r.route = "error";
+    }
+    // Conditional GET: an unchanged resource answers 304 without a body.
+    auto etag = r.headers.find("ETag");
+    if (r.status == 200 && etag != r.headers.end() && req.header("If-None-Match") == etag->second) {
+      r.status = 304;
+      r.body.clear();
+      r.shared_body.reset();
+      r.shared_gzip.reset();
+    }
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    metrics_.observe(r.route, r.status, seconds);
+    return r;
+  };
+}
+
+web::Response Application::status_endpoint() {
+  json checks = json::object();
+  bool healthy = true;
+  try {
+    checks["database"] = {{"status", "ok"}, {"catalog_generation", store::current_generation(*db_)}};
+  } catch (const std::exception&) {
+    healthy = false;
+    checks["database"] = {{"status", "non raggiungibile"}};
+  }
+  checks["search_index"] = {{"status", "ok"}, {"documents", search_ ? search_->size() : 0}};
+  web::Response r = web::problem(healthy ? 200 : 503, healthy ? "Servizio operativo" : "Servizio degradato",
+                                 healthy ? "Tutti i componenti rispondono." : "Il database non risponde.",
+                                 {{"checks", checks}});
+  r.headers["Cache-Control"] = "no-store";
+  r.route = "status";
+  return r;
+}
+
+web::Response Application::dispatch(const web::Request& req) {
+  const std::string& path = req.path;
+  if (path.rfind("/static/", 0) == 0) {
+    if (req.method != "GET" && req.method != "HEAD") {
+      web::Response r(405, "text/plain; charset=utf-8", "Metodo non consentito");
+      r.headers["Allow"] = "GET, HEAD";
+      return r;
+    }
+    const web::Asset* a = assets_.find(path);
+    if (!a) {
+      web::Response r(404, "text/plain; charset=utf-8", "File non trovato");
+      r.route = "static";
+      return r;
+    }
+    web::Response r;
+    r.route = "static";
+    r.headers["Content-Type"] = a->content_type;
+    r.headers["Cache-Control"] = "public, max-age=31536000, immutable";
+    r.headers["ETag"] = a->etag;
+    r.shared_body = a->body;
+    r.shared_gzip = a->gzip;
+    return r;
+  }
+  if (path == "/status") {
+    if (req.method != "GET" && req.method != "HEAD") {
+      web::Response r = web::problem(405, "Metodo non consentito", "/status accetta solo GET.");
+      r.headers["Allow"] = "GET, HEAD";
+      return r;
+    }
+    return status_endpoint();
+  }
+  if (path == "/metrics") {
+    auto cat = catalog();
+    web::Response r(200, "text/plain; version=0.0.4; charset=utf-8",
+                    metrics_.render({{"au_catalog_services", static_cast<double>(cat->services().size())},
+                                     {"au_catalog_generation", static_cast<double>(cat->generation())},
+                                     {"au_search_documents", static_cast<double>(search_->size())}}));
+    r.route = "metrics";
+    return r;
+  }
+  if (path == "/api/v1" || path.rfind("/api/v1/", 0) == 0) return api_->handle(req);
+  if (path.rfind("/api/", 0) == 0 || path == "/api")
+    return web::problem(404, "Risorsa non trovata", "Le API sono sotto /api/v1: vedi /api/v1/openapi.yaml.");
+  return portal_->handle(req);
+}
+
+}  // namespace au::app

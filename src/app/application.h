@@ -1,0 +1,63 @@
+// The running service: opens the database and the search index, loads assets, templates and
+// the catalogue snapshot, and routes every request to the portal, the API or the health and
+// metrics endpoints. The commands of cli.cpp are built on it.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "api/api.h"
+#include "app/config.h"
+#include "app/metrics.h"
+#include "domain/catalog_snapshot.h"
+#include "portal/portal.h"
+#include "portal/templates.h"
+#include "search/search_index.h"
+#include "store/database.h"
+#include "web/assets.h"
+#include "web/http.h"
+
+namespace au::app {
+
+class Application {
+ public:
+  explicit Application(Config config);
+  ~Application();
+
+  store::Database& db() { return *db_; }
+  // Applies pending migrations; returns how many.
+  int migrate();
+  // Current snapshot; reloaded when the database's catalogue generation moved (another
+  // process imported, or this one did).
+  std::shared_ptr<const domain::CatalogSnapshot> catalog();
+  // Rebuilds the search index from the current catalogue.
+  void reindex(const std::function<void(std::size_t, std::size_t)>& progress = {});
+  // Opens everything `serve` needs (assets, templates, index) and returns the request handler.
+  web::Handler handler();
+  const Config& config() const { return config_; }
+
+ private:
+  web::Response dispatch(const web::Request& req);
+  web::Response status_endpoint();
+  void refresh_if_stale();
+
+  Config config_;
+  std::unique_ptr<store::Database> db_;
+  std::unique_ptr<search::SearchIndex> search_;
+  web::AssetManifest assets_;
+  portal::TemplateSet templates_;
+  std::unique_ptr<portal::Portal> portal_;
+  std::unique_ptr<api::Api> api_;
+  Metrics metrics_;
+  std::mutex snapshot_mutex_;
+  std::shared_ptr<const domain::CatalogSnapshot> snapshot_;
+  std::atomic<std::int64_t> last_check_ms_{0};
+  std::uint64_t indexed_generation_ = 0;
+};
+
+// The search documents of a catalogue: each service and each local variant.
+std::vector<search::SearchDoc> search_documents(const domain::CatalogSnapshot& cat);
+
+}  // namespace au::app

@@ -1,0 +1,187 @@
+#include "app/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "api/cpsv_export.h"
+#include "app/application.h"
+#include "app/link_checker.h"
+#include "importer/catalog_importer.h"
+#include "web/server.h"
+
+namespace au::app {
+
+namespace {
+
+// %* prints the message as a JSON string body, so every log line is one valid JSON object.
+class JsonMessageFlag : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+    for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
+      switch (c) {
+        case '"': dest.append(std::string_view("\\\"")); break;
+        case '\\': dest.append(std::string_view("\\\\")); break;
+        case '\n': dest.append(std::string_view("\\n")); break;
+        case '\t': dest.append(std::string_view("\\t")); break;
+        default:
+          if (static_cast<unsigned char>(c) < 0x20) dest.append(std::string_view("?"));
+          else dest.push_back(c);
+      }
+    }
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<JsonMessageFlag>(); }
+};
+
+void setup_logging(const std::string& level) {
+  auto logger = spdlog::stderr_logger_mt("accesso-unico");
+  auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+  formatter->add_flag<JsonMessageFlag>('*').set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%*"})");
+  logger->set_formatter(std::move(formatter));
+  logger->set_level(spdlog::level::from_str(level));
+  spdlog::set_default_logger(logger);
+}
+
+web::Headers security_headers() {
+  return {{"Content-Security-Policy",
+           "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; "
+           "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self' https: http:; "
+           "frame-ancestors 'none'"},
+          {"X-Content-Type-Options", "nosniff"},
+          {"Referrer-Policy", "strict-origin-when-cross-origin"},
+          {"X-Frame-Options", "DENY"},
+          {"Permissions-Policy", "geolocation=(), camera=(), microphone=()"},
+          {"Cross-Origin-Opener-Policy", "same-origin"}};
+}
+
+int serve(Application& app) {
+  int applied = app.migrate();
+  if (applied) spdlog::info("migrazioni applicate: {}", applied);
+  web::ServerOptions opt;
+  split_listen(app.config().listen, opt.host, opt.port);
+  opt.threads = app.config().threads;
+  opt.default_headers = security_headers();
+  web::Server server(opt, app.handler());
+  // Signals are handled on a dedicated thread: block them here, wait for them there.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  server.start();
+  spdlog::info("UmbriaSemplice in ascolto su http://{}:{}", opt.host, server.port());
+  std::thread signals([&] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    spdlog::info("segnale {} ricevuto: arresto ordinato", sig);
+    server.stop();
+  });
+  server.wait();
+  signals.join();
+  spdlog::info("arrestato");
+  return 0;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App cli{"Accesso Unico - UmbriaSemplice: catalogo dei servizi pubblici dell'Umbria"};
+  cli.require_subcommand(1);
+  std::string config_path, database, listen, log_level;
+  cli.add_option("--config", config_path, "File di configurazione TOML")->check(CLI::ExistingFile);
+  cli.add_option("--database", database, "URL del database (sqlite:PERCORSO o postgresql://...)");
+  cli.add_option("--listen", listen, "Indirizzo di ascolto HOST:PORTA");
+  cli.add_option("--log-level", log_level, "Livello dei log (trace, debug, info, warn, error)");
+
+  auto* serve_cmd = cli.add_subcommand("serve", "Avvia il portale e le API (applica le migrazioni)");
+  auto* migrate_cmd = cli.add_subcommand("migrate", "Applica le migrazioni dello schema");
+  auto* import_cmd = cli.add_subcommand("import", "Importa i dati del catalogo da una cartella");
+  std::string import_dir;
+  import_cmd->add_option("DIR", import_dir, "Cartella dei dati (es. data/)")->required()->check(CLI::ExistingDirectory);
+  auto* export_cmd = cli.add_subcommand("export", "Esporta il catalogo (CPSV-AP JSON-LD o CSV) sullo standard output");
+  std::string format = "jsonld";
+  export_cmd->add_option("--format", format, "jsonld oppure csv")->check(CLI::IsMember({"jsonld", "csv"}));
+  auto* reindex_cmd = cli.add_subcommand("reindex", "Ricostruisce l'indice di ricerca");
+  auto* links_cmd = cli.add_subcommand("links", "Controlli sui collegamenti");
+  auto* check_cmd = links_cmd->add_subcommand("check", "Verifica ogni URL esterno del catalogo");
+  links_cmd->require_subcommand(1);
+  int timeout = 10, concurrency = 8;
+  check_cmd->add_option("--timeout", timeout, "Timeout per URL in secondi")->check(CLI::Range(1, 120));
+  check_cmd->add_option("--concurrency", concurrency, "Richieste contemporanee")->check(CLI::Range(1, 64));
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e);
+  }
+
+  try {
+    Config config = load_config(config_path);
+    if (!database.empty()) config.database_url = database;
+    if (!listen.empty()) config.listen = listen;
+    if (!log_level.empty()) config.log_level = log_level;
+    setup_logging(config.log_level);
+    Application app(config);
+
+    if (*serve_cmd) return serve(app);
+    if (*migrate_cmd) {
+      int n = app.migrate();
+      std::cout << (n ? "migrazioni applicate: " + std::to_string(n) : "schema già aggiornato") << "\n";
+      return 0;
+    }
+    app.migrate();
+    if (*import_cmd) {
+      auto report = importer::import_directory(app.db(), import_dir, [](const std::string& line) { std::cout << line << "\n"; });
+      int inserted = 0, updated = 0, unchanged = 0;
+      for (const auto& u : report.units) {
+        inserted += u.counts.inserted;
+        updated += u.counts.updated;
+        unchanged += u.counts.unchanged;
+      }
+      std::cout << "totale: " << inserted << " nuovi, " << updated << " aggiornati, " << unchanged << " invariati\n";
+      if (report.changed() == 0 && report.ok()) std::cout << "nessuna modifica: il catalogo era già aggiornato\n";
+      if (!report.ok()) {
+        std::cerr << "importazione incompleta: alcuni file sono stati rifiutati (vedi sopra)\n";
+        return 2;
+      }
+      if (report.changed() > 0) {
+        app.reindex();
+        std::cout << "indice di ricerca aggiornato\n";
+      }
+      return 0;
+    }
+    if (*export_cmd) {
+      auto cat = app.catalog();
+      std::string base = config.base_url.empty() ? "http://" + config.listen : config.base_url;
+      if (format == "csv") std::cout << api::catalog_csv(*cat, base);
+      else std::cout << api::cpsv_jsonld(*cat, base).dump(2) << "\n";
+      return 0;
+    }
+    if (*reindex_cmd) {
+      app.reindex([](std::size_t done, std::size_t total) { std::cout << "indicizzati " << done << "/" << total << "\n"; });
+      std::cout << "indice ricostruito\n";
+      return 0;
+    }
+    if (*check_cmd) {
+      auto results = check_links(*app.catalog(), LinkCheckOptions{timeout, concurrency},
+                                 [](const std::string& line) { std::cout << line << "\n"; });
+      std::size_t broken = 0;
+      for (const auto& r : results)
+        if (!r.ok) ++broken;
+      std::cout << results.size() << " collegamenti controllati, " << broken << " non funzionanti\n";
+      return broken ? 1 : 0;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "errore: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace au::app

@@ -1,0 +1,66 @@
+#include "app/config.h"
+
+#include <cstdlib>
+#include <stdexcept>
+#include <toml++/toml.h>
+
+#ifndef AU_DEFAULT_SHARE_DIR
+#define AU_DEFAULT_SHARE_DIR "."
+#endif
+
+namespace au::app {
+
+namespace {
+void from_env(const char* name, std::string& out) {
+  if (const char* v = std::getenv(name); v && *v) out = v;
+}
+}  // namespace
+
+Config load_config(const std::string& toml_path) {
+  Config c;
+  c.share_dir = AU_DEFAULT_SHARE_DIR;
+  if (!toml_path.empty()) {
+    toml::table t;
+    try {
+      t = toml::parse_file(toml_path);
+    } catch (const toml::parse_error& e) {
+      throw std::runtime_error("configurazione " + toml_path + " non valida: " + std::string(e.description()));
+    }
+    c.database_url = t["database"]["url"].value_or(c.database_url);
+    c.db_pool = t["database"]["pool"].value_or(c.db_pool);
+    c.listen = t["server"]["listen"].value_or(c.listen);
+    c.base_url = t["server"]["base_url"].value_or(c.base_url);
+    c.threads = t["server"]["threads"].value_or(c.threads);
+    c.share_dir = t["paths"]["share"].value_or(c.share_dir);
+    c.assets_dir = t["paths"]["assets"].value_or(c.assets_dir);
+    c.index_dir = t["paths"]["search_index"].value_or(c.index_dir);
+    c.log_level = t["log"]["level"].value_or(c.log_level);
+  }
+  from_env("AU_DATABASE_URL", c.database_url);
+  from_env("AU_LISTEN", c.listen);
+  from_env("AU_BASE_URL", c.base_url);
+  from_env("AU_SHARE_DIR", c.share_dir);
+  from_env("AU_ASSETS_DIR", c.assets_dir);
+  from_env("AU_SEARCH_INDEX", c.index_dir);
+  from_env("AU_LOG_LEVEL", c.log_level);
+  std::string threads;
+  from_env("AU_THREADS", threads);
+  if (!threads.empty()) c.threads = static_cast<unsigned>(std::stoul(threads));
+  return c;
+}
+
+void split_listen(const std::string& listen, std::string& host, unsigned short& port) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) throw std::invalid_argument("indirizzo di ascolto non valido (atteso HOST:PORTA): " + listen);
+  host = listen.substr(0, colon);
+  int p = 0;
+  try {
+    p = std::stoi(listen.substr(colon + 1));
+  } catch (const std::exception&) {
+    p = -1;
+  }
+  if (p < 0 || p > 65535) throw std::invalid_argument("porta non valida in " + listen);
+  port = static_cast<unsigned short>(p);
+}
+
+}  // namespace au::app

@@ -1,0 +1,27 @@
+// Configuration: defaults, then a TOML file (--config), then AU_* environment variables,
+// then command-line flags; each layer overrides the previous one.
+#pragma once
+
+#include <string>
+
+namespace au::app {
+
+struct Config {
+  std::string database_url = "sqlite:var/accesso-unico.db";
+  std::string listen = "127.0.0.1:8080";
+  std::string base_url;           // canonical origin; default "http://" + listen
+  std::string share_dir;          // migrations/, templates/, static/, docs/, data/ (default: the source tree)
+  std::string assets_dir;         // node_modules/ with bootstrap-italia (default: share_dir/node_modules)
+  std::string index_dir = "var/search-index";
+  unsigned threads = 0;           // 0 = one per core
+  std::string log_level = "info";
+  std::size_t db_pool = 8;
+};
+
+// Reads the TOML file when path is not empty (throws std::runtime_error with the file's error),
+// then applies the environment.
+Config load_config(const std::string& toml_path);
+// Splits "host:port"; throws std::invalid_argument.
+void split_listen(const std::string& listen, std::string& host, unsigned short& port);
+
+}  // namespace au::app

@@ -1,0 +1,43 @@
+#include "portal/view_helpers.h"
+
+#include "web/http.h"
+
+namespace au::portal {
+
+nlohmann::json breadcrumb(const std::vector<std::pair<std::string, std::string>>& items) {
+  nlohmann::json out = nlohmann::json::array();
+  for (std::size_t i = 0; i < items.size(); ++i)
+    out.push_back({{"label", items[i].first}, {"url", items[i].second}, {"current", i + 1 == items.size()}});
+  return out;
+}
+
+std::string euro(std::int64_t cents) {
+  std::string units = std::to_string(cents / 100);
+  // thousands separator "."
+  for (int i = static_cast<int>(units.size()) - 3; i > 0; i -= 3) units.insert(static_cast<std::size_t>(i), ".");
+  std::int64_t c = cents % 100;
+  return "€ " + units + "," + (c < 10 ? "0" : "") + std::to_string(c);
+}
+
+std::size_t utf8_length(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+std::string date_label(const std::string& iso) {
+  if (iso.size() < 10) return iso;
+  return iso.substr(8, 2) + "/" + iso.substr(5, 2) + "/" + iso.substr(0, 4);
+}
+
+std::string query_string(const std::vector<std::pair<std::string, std::string>>& params) {
+  std::string out;
+  for (const auto& [k, v] : params) {
+    if (v.empty()) continue;
+    out += out.empty() ? "?" : "&";
+    out += web::percent_encode(k) + "=" + web::percent_encode(v);
+  }
+  return out;
+}
+
+}  // namespace au::portal

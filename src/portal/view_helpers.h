@@ -1,0 +1,20 @@
+// Small formatting helpers shared by the page builders (Italian conventions).
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace au::portal {
+
+// [{label, url}] -> breadcrumb context; the last item is the current page.
+nlohmann::json breadcrumb(const std::vector<std::pair<std::string, std::string>>& items);
+std::string euro(std::int64_t cents);                 // 2221 -> "€ 22,21"
+std::size_t utf8_length(const std::string& s);         // code points, for limits people read
+std::string date_label(const std::string& iso8601);   // "2026-11-27T.." -> "27/11/2026"
+// Query string builder: keeps the non-empty values, percent-encoded.
+std::string query_string(const std::vector<std::pair<std::string, std::string>>& params);
+
+}  // namespace au::portal

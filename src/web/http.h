@@ -1,0 +1,67 @@
+// Request and response values exchanged between the HTTP server and the application.
+//
+// Contract: the server (web/server.h) parses the wire, enforces the protocol limits and hands
+// a fully-read Request to one Handler; the Handler returns a Response value. Nothing here
+// depends on Boost: application modules include this header only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace au::web {
+
+// Header names compare case-insensitively (RFC 9110 §5.1).
+struct CaseInsensitiveLess {
+  bool operator()(std::string_view a, std::string_view b) const noexcept;
+  using is_transparent = void;
+};
+using Headers = std::map<std::string, std::string, CaseInsensitiveLess>;
+
+struct Request {
+  std::string method;      // "GET", "POST", ...
+  std::string target;      // raw request-target: path and query, percent-encoded
+  std::string path;        // percent-decoded path (valid UTF-8 is NOT guaranteed: check it)
+  std::string query;       // raw query string, without '?'
+  Headers headers;
+  std::string body;
+  std::string remote_addr;
+
+  std::string header(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+  // Cached responses share their bytes instead of copying them per request. When set,
+  // shared_body replaces body, and shared_gzip (already compressed) is sent to clients that
+  // accept gzip. Otherwise the server gzips compressible bodies over 1 KiB on the fly.
+  std::shared_ptr<const std::string> shared_body;
+  std::shared_ptr<const std::string> shared_gzip;
+  // Route name for metrics ("service_page", "api_services"...): bounded cardinality.
+  std::string route = "unmatched";
+
+  Response() = default;
+  Response(int s, std::string content_type, std::string b) : status(s), body(std::move(b)) {
+    headers["Content-Type"] = std::move(content_type);
+  }
+};
+
+using Handler = std::function<Response(const Request&)>;
+
+// Query string (or form body): decoded key/value pairs in order. Malformed escapes and
+// decoded bytes that are not valid UTF-8 fail the parse.
+struct QueryParam { std::string key, value; };
+bool parse_query(std::string_view raw, std::vector<QueryParam>& out);
+// Percent-decoding; '+' becomes ' ' when form is true. Returns false on a bad escape.
+bool percent_decode(std::string_view in, std::string& out, bool form);
+std::string percent_encode(std::string_view in);
+bool valid_utf8(std::string_view s);
+
+}  // namespace au::web
