@@ -37,6 +37,18 @@ bool stored_hash(soci::session& sql, const std::string& query, const std::string
   return sql.got_data();
 }
 
+// Integer columns come back as int, long long or unsigned depending on engine and expression
+// (COUNT(*) is BIGINT on PostgreSQL): read any of them.
+long long integer_at(const soci::row& r, std::size_t i) {
+  switch (r.get_properties(i).get_data_type()) {
+    case soci::dt_integer: return r.get<int>(i);
+    case soci::dt_long_long: return r.get<long long>(i);
+    case soci::dt_unsigned_long_long: return static_cast<long long>(r.get<unsigned long long>(i));
+    case soci::dt_double: return static_cast<long long>(r.get<double>(i));
+    default: return std::stoll(r.get<std::string>(i));
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<const domain::CatalogSnapshot> load_snapshot(Database& db) {
@@ -214,10 +226,8 @@ FeedbackStats feedback_stats(Database& db, const std::string& service_id) {
                                   soci::use(service_id, "s"));
   long long sum = 0;
   for (const auto& r : rows) {
-    int rating = r.get<int>(0);
-    // COUNT(*) is BIGINT on PostgreSQL and INTEGER on SQLite: read it as either.
-    long long n = r.get_properties(1).get_data_type() == soci::dt_long_long ? r.get<long long>(1)
-                                                                            : r.get<int>(1);
+    int rating = static_cast<int>(integer_at(r, 0));
+    long long n = integer_at(r, 1);
     out.by_rating[rating] = n;
     out.count += n;
     sum += n * rating;

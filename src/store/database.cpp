@@ -5,6 +5,7 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <cctype>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -33,6 +34,21 @@ std::string conninfo_value(const std::string& v) {
   return out + "'";
 }
 
+// URI components are percent-encoded ("options=-csearch_path%3Dx", passwords with '@').
+std::string uri_decode(const std::string& in) {
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%' && i + 2 < in.size() && std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
+      out += static_cast<char>(std::stoi(in.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += in[i];
+    }
+  }
+  return out;
+}
+
 // postgresql://user:pass@host:port/db?k=v -> "host='..' port='..' user='..' dbname='..' k='v'".
 // SOCI's backend mangles URI-form strings, so they are converted to libpq keyword form here.
 std::string postgres_conninfo(const std::string& url) {
@@ -53,7 +69,7 @@ std::string postgres_conninfo(const std::string& url) {
   }
   std::string out;
   auto add = [&](const std::string& k, const std::string& v) {
-    if (!v.empty()) out += (out.empty() ? "" : " ") + k + "=" + conninfo_value(v);
+    if (!v.empty()) out += (out.empty() ? "" : " ") + uri_decode(k) + "=" + conninfo_value(uri_decode(v));
   };
   std::string host = hostport, port;
   if (auto colon = hostport.rfind(':'); colon != std::string::npos && hostport.find(']') == std::string::npos) {

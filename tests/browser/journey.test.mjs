@@ -122,7 +122,7 @@ describe('journey: home → search → service page', () => {
     assert.equal(await crumbs.count(), 1, 'one [data-element="breadcrumb"]');
     const crumbTexts = (await crumbs.locator('li').allTextContents()).map(clean);
     assert.ok(
-      crumbTexts.some((t) => t.includes('Servizi')),
+      crumbTexts.some((text) => text.includes('Servizi')),
       `breadcrumb contains "Servizi": ${JSON.stringify(crumbTexts)}`,
     );
   });
@@ -160,7 +160,6 @@ describe('Accedi al servizio for a chosen comune leads to that comune\'s URL', (
         assert.equal(page.url(), ACQUASPARTA_SUAPE, `navigations: ${JSON.stringify(requests)}`);
         assert.ok(stubbed.includes(ACQUASPARTA_SUAPE), `the browser requested ${ACQUASPARTA_SUAPE}`);
         assert.equal(await page.title(), 'SUAPE');
-
       } finally {
         await context.close();
       }
