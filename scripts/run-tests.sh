@@ -6,8 +6,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 work=$(mktemp -d /tmp/au-tests.XXXXXX)
+# The cluster lives outside $work: the postgres user must be able to reach it.
+pgdir=$(mktemp -d /tmp/au-pg.XXXXXX)
 pass=0; fail=0
-cleanup() { scripts/pg-cluster.sh stop "$work/pg" >/dev/null 2>&1; rm -rf "$work"; }
+cleanup() { scripts/pg-cluster.sh stop "$pgdir" >/dev/null 2>&1; rm -rf "$work" "$pgdir"; }
 trap cleanup EXIT
 
 count_ctest() {  # adds the counts of a ctest log to pass/fail
@@ -24,13 +26,13 @@ echo "==> test su SQLite (unità e integrazione HTTP)"
 count_ctest "$work/sqlite.log"
 
 echo "==> test su PostgreSQL (store e integrazione HTTP)"
-if pg_url=$(scripts/pg-cluster.sh start "$work/pg"); then
+if pg_url=$(scripts/pg-cluster.sh start "$pgdir"); then
   (cd "$BUILD" && AU_TEST_DATABASE_URL="$pg_url" ctest --output-on-failure -L 'database|http' --timeout 600) 2>&1 | tee "$work/pg.log"
   count_ctest "$work/pg.log"
 else
   echo "impossibile avviare PostgreSQL"; fail=$((fail + 1))
 fi
-scripts/pg-cluster.sh stop "$work/pg" >/dev/null 2>&1
+scripts/pg-cluster.sh stop "$pgdir" >/dev/null 2>&1
 
 echo "==> test nel browser (Chromium)"
 if ls tests/browser/*.test.mjs >/dev/null 2>&1; then
