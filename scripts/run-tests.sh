@@ -34,12 +34,14 @@ else
 fi
 scripts/pg-cluster.sh stop "$pgdir" >/dev/null 2>&1
 
-echo "==> test nel browser (Chromium)"
-if ls tests/browser/*.test.mjs >/dev/null 2>&1; then
-  AU_BINARY="$PWD/$BUILD/accesso-unico" node --test --test-reporter=spec tests/browser/ 2>&1 | tee "$work/browser.log"
-  p=$(grep -E "^ℹ pass [0-9]+" "$work/browser.log" | awk '{print $3}'); f=$(grep -E "^ℹ fail [0-9]+" "$work/browser.log" | awk '{print $3}')
+# Node suites against the real binary: browser (Chromium + axe), OpenAPI conformance, SHACL.
+for suite in browser api shacl; do
+  ls tests/$suite/*.test.mjs >/dev/null 2>&1 || continue
+  echo "==> test $suite (node)"
+  AU_BINARY="$PWD/$BUILD/accesso-unico" node --test --test-reporter=spec tests/$suite/ 2>&1 | tee "$work/$suite.log"
+  p=$(grep -E "^ℹ pass [0-9]+" "$work/$suite.log" | awk '{print $3}'); f=$(grep -E "^ℹ fail [0-9]+" "$work/$suite.log" | awk '{print $3}')
   if [ -z "$p" ]; then fail=$((fail + 1)); else pass=$((pass + p)); fail=$((fail + ${f:-0})); fi
-fi
+done
 
 echo
 echo "$pass passed, $fail failed"

@@ -9,6 +9,7 @@
 #include "api/cpsv_export.h"
 #include "domain/catalog_json.h"
 #include "domain/completeness.h"
+#include "store/catalog_repository.h"
 #include "web/problem.h"
 
 namespace au::api {
@@ -189,6 +190,13 @@ web::Response Api::handle(const web::Request& req) {
       json j = *s;
       auto c = domain::assess_completeness(*s);
       j["completeness"] = {{"score", c.score}, {"missing", c.missing}};
+      if (deps_.db) {
+        // "Quanto sono chiare le informazioni su questa pagina?": answers counted per service.
+        auto fb = store::feedback_stats(*deps_.db, s->id);
+        json by_rating = json::object();
+        for (const auto& [rating, n] : fb.by_rating) by_rating[std::to_string(rating)] = n;
+        j["feedback"] = {{"count", fb.count}, {"average_rating", fb.average}, {"by_rating", by_rating}};
+      }
       j["links"] = {{"self", base + "/api/v1/services/" + s->slug}, {"page", base + "/servizi/" + s->slug},
                     {"variants", base + "/api/v1/services/" + s->slug + "/variants"}};
       return tag(web::json_response(200, j), "api_service");

@@ -13,12 +13,14 @@
 
 #include "domain/catalog_snapshot.h"
 #include "search/search_index.h"
+#include "store/database.h"
 #include "web/http.h"
 
 namespace au::api {
 
 struct ApiDeps {
   search::SearchIndex* search = nullptr;
+  store::Database* db = nullptr;  // feedback counts and smart-link clicks
   std::string base_url;
   std::filesystem::path openapi_file;  // docs/openapi.yaml
   std::function<std::shared_ptr<const domain::CatalogSnapshot>()> catalog;

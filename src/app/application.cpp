@@ -86,23 +86,42 @@ void Application::refresh_if_stale() {
   // Ask the database at most once a second whether another process changed the catalogue.
   std::int64_t now = now_ms();
   std::int64_t last = last_check_ms_.load();
-  if (snapshot_ && now - last < 1000) return;
-  if (!last_check_ms_.compare_exchange_strong(last, now) && snapshot_) return;
-  std::uint64_t generation = store::current_generation(*db_);
-  std::lock_guard lock(snapshot_mutex_);
-  if (snapshot_ && snapshot_->generation() == generation) return;
-  snapshot_ = store::load_snapshot(*db_);
-  spdlog::info("catalogo caricato: generazione {}, {} servizi, {} enti", snapshot_->generation(),
-               snapshot_->services().size(), snapshot_->enti().size());
-  if (search_ && indexed_generation_ != snapshot_->generation()) {
-    // The index follows the catalogue: rebuilt whole (atomic for readers) on every change.
-    search_->rebuild(search_documents(*snapshot_));
-    indexed_generation_ = snapshot_->generation();
+  bool have_snapshot = false;
+  {
+    std::lock_guard lock(snapshot_mutex_);
+    have_snapshot = snapshot_ != nullptr;
   }
+  if (have_snapshot && (now - last < 1000 || !last_check_ms_.compare_exchange_strong(last, now))) return;
+  std::uint64_t generation = store::current_generation(*db_);
+  {
+    std::lock_guard lock(snapshot_mutex_);
+    if (snapshot_ && snapshot_->generation() == generation) return;
+  }
+  // One reloader at a time; meanwhile the other requests keep serving the previous snapshot
+  // and the previous index (the rebuild swaps it atomically when done).
+  std::lock_guard reload(reload_mutex_);
+  {
+    std::lock_guard lock(snapshot_mutex_);
+    if (snapshot_ && snapshot_->generation() == generation) return;
+  }
+  auto fresh = store::load_snapshot(*db_);
+  spdlog::info("catalogo caricato: generazione {}, {} servizi, {} enti", fresh->generation(), fresh->services().size(),
+               fresh->enti().size());
+  if (search_ && indexed_generation_ != fresh->generation()) {
+    search_->rebuild(search_documents(*fresh));
+    indexed_generation_ = fresh->generation();
+  }
+  std::lock_guard lock(snapshot_mutex_);
+  snapshot_ = std::move(fresh);
 }
 
 std::shared_ptr<const domain::CatalogSnapshot> Application::catalog() {
   refresh_if_stale();
+  {
+    std::lock_guard lock(snapshot_mutex_);
+    if (snapshot_) return snapshot_;
+  }
+  std::lock_guard reload(reload_mutex_);  // first load still running in another thread: wait for it
   std::lock_guard lock(snapshot_mutex_);
   return snapshot_;
 }
@@ -139,7 +158,7 @@ web::Handler Application::handler() {
   auto provider = [this] { return catalog(); };
   portal_ = std::make_unique<portal::Portal>(
       portal::PortalDeps{db_.get(), search_.get(), &assets_, &templates_, config_.base_url, provider});
-  api_ = std::make_unique<api::Api>(api::ApiDeps{search_.get(), config_.base_url, share / "docs/openapi.yaml", provider});
+  api_ = std::make_unique<api::Api>(api::ApiDeps{search_.get(), db_.get(), config_.base_url, share / "docs/openapi.yaml", provider});
   auto cat = catalog();
   if (search_->size() == 0 || indexed_generation_ != cat->generation()) {
     search_->rebuild(search_documents(*cat));

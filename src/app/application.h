@@ -51,10 +51,11 @@ class Application {
   std::unique_ptr<portal::Portal> portal_;
   std::unique_ptr<api::Api> api_;
   Metrics metrics_;
-  std::mutex snapshot_mutex_;
+  std::mutex snapshot_mutex_;   // guards snapshot_ (held only to copy the pointer)
+  std::mutex reload_mutex_;     // one catalogue reload (and index rebuild) at a time
   std::shared_ptr<const domain::CatalogSnapshot> snapshot_;
   std::atomic<std::int64_t> last_check_ms_{0};
-  std::uint64_t indexed_generation_ = 0;
+  std::uint64_t indexed_generation_ = 0;  // written under reload_mutex_ (or before serving)
 };
 
 // The search documents of a catalogue: each service and each local variant.

@@ -151,8 +151,14 @@ int run_cli(int argc, char** argv) {
         return 2;
       }
       if (report.changed() > 0) {
-        app.reindex();
-        std::cout << "indice di ricerca aggiornato\n";
+        try {
+          app.reindex();
+          std::cout << "indice di ricerca aggiornato\n";
+        } catch (const std::exception& e) {
+          // A running server holds the index: it rebuilds it itself when it sees the change.
+          std::cout << "indice di ricerca non aggiornato qui (" << e.what()
+                    << "): un server in esecuzione lo ricostruirà entro un secondo\n";
+        }
       }
       return 0;
     }

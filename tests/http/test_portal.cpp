@@ -132,6 +132,9 @@ TEST(Portal, FeedbackIsStoredAndThanked) {
   auto r = srv().request(std::string(slug) + "/valutazione", post);
   EXPECT_EQ(r.status, 200);
   EXPECT_NE(r.body.find("Grazie"), std::string::npos);
+  auto api = srv().get("/api/v1/services/autorizzazione-unica-ambientale");
+  EXPECT_NE(api.body.find("\"feedback\":{\"average_rating\""), std::string::npos) << "counted per service";
+  EXPECT_EQ(api.body.find("\"count\":0,"), std::string::npos);
   post.body = "rating=9";
   EXPECT_EQ(srv().request(std::string(slug) + "/valutazione", post).status, 422);
   post.body = "rating=3&answer=%3Cscript%3E";
