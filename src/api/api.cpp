@@ -79,18 +79,6 @@ json ente_json(const domain::Ente& e, const std::string& base) {
   return j;
 }
 
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> parts;
-  std::size_t start = 1;
-  while (start <= path.size()) {
-    std::size_t end = path.find('/', start);
-    if (end == std::string::npos) end = path.size();
-    if (end > start) parts.push_back(path.substr(start, end - start));
-    start = end + 1;
-  }
-  return parts;
-}
-
 json paginate(const std::vector<json>& all, std::size_t page, std::size_t per_page, const std::string& self_base) {
   json items = json::array();
   for (std::size_t i = (page - 1) * per_page; i < all.size() && i < page * per_page; ++i) items.push_back(all[i]);
@@ -126,7 +114,7 @@ Api::Api(ApiDeps deps) : deps_(std::move(deps)) {
 }
 
 web::Response Api::handle(const web::Request& req) {
-  auto parts = split_path(req.path);  // ["api","v1",...]
+  auto parts = web::split_path(req.path);  // ["api","v1",...]
   if (req.method != "GET" && req.method != "HEAD") {
     web::Response r = web::problem(405, "Metodo non consentito", "Le risorse di /api/v1 accettano solo GET e HEAD.");
     r.headers["Allow"] = "GET, HEAD";

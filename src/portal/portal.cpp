@@ -121,18 +121,6 @@ web::Response Portal::handle(const web::Request& req) {
 }
 
 namespace {
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> parts;
-  std::size_t start = 1;
-  while (start <= path.size()) {
-    std::size_t end = path.find('/', start);
-    if (end == std::string::npos) end = path.size();
-    if (end > start) parts.push_back(path.substr(start, end - start));
-    start = end + 1;
-  }
-  return parts;
-}
-
 web::Response method_not_allowed(const std::string& allow) {
   web::Response r(405, "text/html; charset=utf-8",
                   "<!doctype html><html lang=\"it\"><head><meta charset=\"utf-8\"><title>Operazione non "
@@ -146,7 +134,7 @@ web::Response method_not_allowed(const std::string& allow) {
 
 web::Response Portal::route(const web::Request& req, const Catalog& cat) {
   if (!web::valid_utf8(req.path)) return error_page(400, "L'indirizzo richiesto contiene caratteri non validi.");
-  auto parts = split_path(req.path);
+  auto parts = web::split_path(req.path);
   bool get = req.method == "GET" || req.method == "HEAD";
   auto only_get = [&]() -> std::optional<web::Response> {
     if (!get) return method_not_allowed("GET, HEAD");

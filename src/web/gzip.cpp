@@ -2,6 +2,8 @@
 
 #include <zlib.h>
 
+#include "web/http.h"
+
 #include <algorithm>
 #include <climits>
 #include <cstddef>
@@ -49,15 +51,6 @@ class ThreadDeflater {
   int level_ = 0;
 };
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  }
-  return true;
-}
 
 bool istarts_with(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);

@@ -22,6 +22,8 @@ struct CaseInsensitiveLess {
   using is_transparent = void;
 };
 using Headers = std::map<std::string, std::string, CaseInsensitiveLess>;
+// ASCII case-insensitive equality (header names, tokens, codings).
+bool iequals(std::string_view a, std::string_view b) noexcept;
 
 struct Request {
   std::string method;      // "GET", "POST", ...
@@ -63,5 +65,7 @@ bool parse_query(std::string_view raw, std::vector<QueryParam>& out);
 bool percent_decode(std::string_view in, std::string& out, bool form);
 std::string percent_encode(std::string_view in);
 bool valid_utf8(std::string_view s);
+// "/a/b//c/" -> {"a", "b", "c"}: the non-empty segments of a decoded path.
+std::vector<std::string> split_path(std::string_view path);
 
 }  // namespace au::web
