@@ -79,10 +79,15 @@ TEST(Portal, RegionalCardIsAModelServicePage) {
 }
 
 TEST(Portal, MissingSectionIsSaidPlainly) {
-  // The "acconciatore" card has no "Cosa si ottiene" section of its own.
-  auto r = srv().get("/servizi/fse");
-  if (r.status != 200) GTEST_SKIP() << "scheda non presente";
+  // The regional card of the Fascicolo Sanitario Elettronico has no "Cosa serve" nor costs:
+  // the page says so, and the API's completeness counts them missing.
+  auto r = srv().get("/servizi/fascicolo-sanitario-elettronico");
+  ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.body.find("La scheda di origine non contiene questa informazione"), std::string::npos);
+  auto api = srv().get("/api/v1/services/fascicolo-sanitario-elettronico");
+  EXPECT_NE(api.body.find("\"missing\":["), std::string::npos);
+  EXPECT_EQ(api.body.find("\"missing\":[]"), std::string::npos);
+  EXPECT_EQ(api.body.find("\"score\":100"), std::string::npos);
 }
 
 TEST(Portal, LocalVariantShowsTheComuneAndItsSuapeLink) {
