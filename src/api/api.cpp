@@ -130,6 +130,7 @@ web::Response Api::handle(const web::Request& req) {
   };
 
   if (rest.size() == 1 && rest[0] == "openapi.yaml") {
+    if (auto p = parse_params(req, {}); !p.error.empty()) return bad_request(p.error);
     web::Response r(200, "application/yaml; charset=utf-8", openapi_);
     return tag(r, "api_openapi");
   }
@@ -269,7 +270,7 @@ web::Response Api::handle(const web::Request& req) {
     if (!page_params(p, page, per_page, err)) return bad_request(err);
     search::SearchQuery q;
     q.text = p.values["q"];
-    if (q.text.size() > 200) return bad_request("\"q\" può avere al massimo 200 caratteri.");
+    if (std::count_if(q.text.begin(), q.text.end(), [](unsigned char c) { return (c & 0xC0) != 0x80; }) > 200) return bad_request("\"q\" può avere al massimo 200 caratteri.");
     if (p.values.count("category")) q.category.push_back(p.values["category"]);
     if (p.values.count("audience")) q.audience.push_back(p.values["audience"]);
     if (p.values.count("ente")) q.ente.push_back(p.values["ente"]);
