@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -41,6 +42,10 @@ Params parse_params(const web::Request& req, const std::set<std::string>& allowe
       p.error = "Parametro sconosciuto \"" + q.key + "\". Parametri ammessi: " + (list.empty() ? "nessuno" : list) + ".";
       return p;
     }
+    if (q.value.empty()) {
+      p.error = "Il parametro \"" + q.key + "\" è vuoto: omettilo oppure dagli un valore.";
+      return p;
+    }
     if (!p.values.emplace(q.key, q.value).second) {
       p.error = "Il parametro \"" + q.key + "\" è ripetuto.";
       return p;
@@ -77,6 +82,15 @@ json ente_json(const domain::Ente& e, const std::string& base) {
   json j = e;
   j["links"] = {{"self", base + "/api/v1/enti/" + e.slug}, {"page", base + "/enti/" + e.slug}};
   return j;
+}
+
+// A page past the last one is a 404 problem, not an empty page with a "prev" that is past the
+// end too.
+std::optional<web::Response> past_the_end(std::size_t total, std::size_t page, std::size_t per_page) {
+  std::size_t pages = std::max<std::size_t>(1, (total + per_page - 1) / per_page);
+  if (page <= pages) return std::nullopt;
+  return web::problem(404, "Pagina inesistente",
+                      "La pagina " + std::to_string(page) + " non esiste: le pagine sono " + std::to_string(pages) + ".");
 }
 
 json paginate(const std::vector<json>& all, std::size_t page, std::size_t per_page, const std::string& self_base) {
@@ -168,6 +182,7 @@ web::Response Api::handle(const web::Request& req) {
       std::string filters;
       for (const auto& [k, val] : p.values)
         if (k != "page" && k != "per_page") filters += (filters.empty() ? "?" : "&") + web::percent_encode(k) + "=" + web::percent_encode(val);
+      if (auto r = past_the_end(all.size(), page, per_page)) return *r;
       return tag(web::json_response(200, paginate(all, page, per_page, self + filters)), "api_services");
     }
     const domain::Service* s = cat->service_by_slug(rest[1]);
@@ -210,6 +225,7 @@ web::Response Api::handle(const web::Request& req) {
     std::vector<json> all;
     for (const auto* comune : cat->comuni())
       if (cat->offered_in(*s, *comune)) all.push_back(variant_json(*comune));
+    if (auto r = past_the_end(all.size(), page, per_page)) return *r;
     return tag(web::json_response(200, paginate(all, page, per_page, base + "/api/v1/services/" + s->slug + "/variants")),
                "api_service_variants");
   }
@@ -236,6 +252,7 @@ web::Response Api::handle(const web::Request& req) {
       std::string self = base + "/api/v1/" + rest[0];
       if (!kind.empty()) self += "?kind=" + kind;
       if (!prov.empty()) self += "?provincia=" + web::percent_encode(prov);
+      if (auto r = past_the_end(all.size(), page, per_page)) return *r;
       return tag(web::json_response(200, paginate(all, page, per_page, self)), comuni_only ? "api_comuni" : "api_enti");
     }
     auto p = parse_params(req, {});
@@ -271,6 +288,15 @@ web::Response Api::handle(const web::Request& req) {
     search::SearchQuery q;
     q.text = p.values["q"];
     if (std::count_if(q.text.begin(), q.text.end(), [](unsigned char c) { return (c & 0xC0) != 0x80; }) > 200) return bad_request("\"q\" può avere al massimo 200 caratteri.");
+    // Unknown filter values are mistakes, as on /services: say so instead of returning nothing.
+    if (p.values.count("category") && !cat->term("subject-matter", p.values["category"]))
+      return bad_request("Categoria \"" + p.values["category"] + "\" sconosciuta: vedi /api/v1/vocabularies/subject-matter.");
+    if (p.values.count("audience") && !cat->term("audience", p.values["audience"]))
+      return bad_request("Destinatari \"" + p.values["audience"] + "\" sconosciuti: vedi /api/v1/vocabularies/audience.");
+    if (p.values.count("ente") && !cat->ente_by_id(p.values["ente"]))
+      return bad_request("Ente \"" + p.values["ente"] + "\" sconosciuto: vedi /api/v1/enti.");
+    if (p.values.count("life_event") && !cat->term("life-event", p.values["life_event"]))
+      return bad_request("Evento della vita \"" + p.values["life_event"] + "\" sconosciuto: vedi /api/v1/vocabularies/life-event.");
     if (p.values.count("category")) q.category.push_back(p.values["category"]);
     if (p.values.count("audience")) q.audience.push_back(p.values["audience"]);
     if (p.values.count("ente")) q.ente.push_back(p.values["ente"]);

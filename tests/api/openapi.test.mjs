@@ -739,9 +739,12 @@ test('pagination: links.next from page 1 reaches the last page, union of items =
     const w = await walkPages(services, {}, { audience: 'cittadini', per_page: '10' }, (s) => s.id);
     assert.equal(w.total, all.body.total);
   });
-  await t.test('/services?page=2&per_page=100 (past the end) is an empty page', async () => {
-    const r = await call(services, { query: { page: '2', per_page: '100' } });
-    if (r.body.pages === 1) assert.equal(r.body.items.length, 0);
+  await t.test('a page past the last one is a 404 problem on every paginated list', async () => {
+    for (const key of ['GET /services', 'GET /enti', 'GET /comuni', 'GET /services/{slug}/variants']) {
+      const o = op(key);
+      assert.ok(o, `${key} is not documented`);
+      await callExpectingProblem(o, { pathValues: pathValuesFor(o), query: { page: '999999', per_page: '100' } }, 404, 'page past the end');
+    }
   });
   const others = [
     ['GET /enti', {}, { kind: 'comune', per_page: '25' }, (e) => e.id],
