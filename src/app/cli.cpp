@@ -106,7 +106,7 @@ int run_cli(int argc, char** argv) {
   import_cmd->add_option("DIR", import_dir, "Cartella dei dati (es. data/)")->required()->check(CLI::ExistingDirectory);
   auto* export_cmd = cli.add_subcommand("export", "Esporta il catalogo (CPSV-AP JSON-LD o CSV) sullo standard output");
   std::string format = "jsonld";
-  export_cmd->add_option("--format", format, "jsonld oppure csv")->check(CLI::IsMember({"jsonld", "csv"}));
+  export_cmd->add_option("--format", format, "jsonld, ttl oppure csv")->check(CLI::IsMember({"jsonld", "ttl", "csv"}));
   auto* reindex_cmd = cli.add_subcommand("reindex", "Ricostruisce l'indice di ricerca");
   auto* links_cmd = cli.add_subcommand("links", "Controlli sui collegamenti");
   auto* check_cmd = links_cmd->add_subcommand("check", "Verifica ogni URL esterno del catalogo");
@@ -166,6 +166,7 @@ int run_cli(int argc, char** argv) {
       auto cat = app.catalog();
       std::string base = config.base_url.empty() ? "http://" + config.listen : config.base_url;
       if (format == "csv") std::cout << api::catalog_csv(*cat, base);
+      else if (format == "ttl") std::cout << api::cpsv_turtle(*cat, base);
       else std::cout << api::cpsv_jsonld(*cat, base).dump(2) << "\n";
       return 0;
     }

@@ -66,6 +66,10 @@ const std::string& require_text(const std::string& value, const std::string& fil
   return value;
 }
 
+bool web_url_or_empty(const std::string& url) {
+  return url.empty() || url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
+}
+
 void require_code(const SourceContext& ctx, const std::string& vocabulary, const std::string& code,
                   const std::string& file, const std::string& record, const std::string& field) {
   auto it = ctx.codes.find(vocabulary);
@@ -451,6 +455,13 @@ ImportUnit editorial_cards() {
               for (std::size_t i = 0; i < s.costs.size(); ++i)
                 if (s.costs[i].amount_cents < 0)
                   throw ImportError(file, rec, "costs[" + std::to_string(i) + "].amount_cents", "importo negativo");
+              // Links become hrefs and redirects: only web addresses, never javascript: or data:.
+              for (std::size_t i = 0; i < s.channels.size(); ++i)
+                if (!web_url_or_empty(s.channels[i].url))
+                  throw ImportError(file, rec, "channels[" + std::to_string(i) + "].url", "atteso un indirizzo http(s)");
+              for (std::size_t i = 0; i < s.documents.size(); ++i)
+                if (!web_url_or_empty(s.documents[i].url))
+                  throw ImportError(file, rec, "documents[" + std::to_string(i) + "].url", "atteso un indirizzo http(s)");
               if (s.authority == domain::AuthorityKind::SingleEnte && !ctx.ente_ids.count(s.competent_ente_id))
                 throw ImportError(file, rec, "competent_ente_id", "ente sconosciuto");
               validate_classification(ctx, s, file, rec);
