@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ "$ONLY" = build ] && WITH_BUILD=1
+if [ "$ONLY" = build ]; then WITH_BUILD=1; fi
 
 BIN=$BUILD/accesso-unico
 OUT=$ROOT/docs/BENCHMARKS.md
@@ -227,15 +227,18 @@ page_bench() {
     fi
   fi
   t1=$(date +%s.%N)
-  echo "$share_note" > "$RES/share_note"
+  printf '%s' "$share_note" > "$RES/share_note"
   awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}' > "$RES/serve_ready_s"
   sleep 2
   rss_mb "$pid" > "$RES/rss_idle"
   # Diagnostic: how much of that is heap already freed but kept by glibc's malloc?
   if command -v gdb > /dev/null 2>&1; then
-    if timeout 120 gdb -p "$pid" -batch -ex 'call (int) malloc_trim(0)' > "$WORK/gdb.log" 2>&1; then
+    if timeout 120 gdb -p "$pid" -batch -ex 'call (int) malloc_trim(0)' > "$WORK/gdb.log" 2>&1 &&
+       grep -q '^\$1 = ' "$WORK/gdb.log"; then
       sleep 1
       rss_mb "$pid" > "$RES/rss_idle_trimmed"
+    else
+      grep -v '^\[' "$WORK/gdb.log" | tail -n 1 | tr -d '|' > "$RES/gdb_error"
     fi
   fi
 
@@ -600,21 +603,31 @@ EOF
   cat <<EOF
 ## 3. Memory (VmRSS from /proc/PID/status)
 
-| process | when | RSS | target | verdict |
-|---|---|---|---|---|
+| process | when | RSS | target | verdict | measured |
+|---|---|---|---|---|---|
 EOF
+  local_date=${DATE_START% UTC}
   if [ -f "$RES/rss_idle" ]; then
-    echo "| \`accesso-unico serve\` (Umbria catalogue, AU_THREADS=2) | idle, 2 s after it first answered (ready $(val serve_ready_s) s after start) | $(val rss_idle) MB | ≤ 30 MB | $(verdict_le "$(val rss_idle)" 30) |"
-    [ -f "$RES/rss_idle_trimmed" ] && echo "| \`accesso-unico serve\` | idle, right after \`malloc_trim(0)\` called through gdb (diagnostic: the rest was heap freed but kept by glibc) | $(val rss_idle_trimmed) MB | ≤ 30 MB | $(verdict_le "$(val rss_idle_trimmed)" 30) |"
-    echo "| \`accesso-unico serve\` | after the page load test (which followed the trim) | $(val rss_after_load) MB (peak $(val hwm_after_load) MB) | – | – |"
-    echo "| nginx (reference) | after the page load test | workers $(val nginx_workers_rss) MB in total, master $(val nginx_master_rss) MB | – | – |"
+    echo "| \`accesso-unico serve\` (Umbria catalogue, AU_THREADS=2) | idle, 2 s after it first answered (ready $(val serve_ready_s) s after start) | $(val rss_idle) MB | ≤ 30 MB | $(verdict_le "$(val rss_idle)" 30) | $local_date |"
+    if [ -f "$RES/rss_idle_trimmed" ]; then
+      echo "| \`accesso-unico serve\` | idle, right after \`malloc_trim(0)\` called through gdb (diagnostic: what is left once glibc returns freed heap) | $(val rss_idle_trimmed) MB | ≤ 30 MB | $(verdict_le "$(val rss_idle_trimmed)" 30) | $local_date |"
+      echo "| \`accesso-unico serve\` | after the page load test (which followed the trim) | $(val rss_after_load) MB (peak $(val hwm_after_load) MB) | – | – | $local_date |"
+    else
+      echo "| \`accesso-unico serve\` | after the page load test | $(val rss_after_load) MB (peak $(val hwm_after_load) MB) | – | – | $local_date |"
+    fi
+    echo "| nginx (reference) | after the page load test | workers $(val nginx_workers_rss) MB in total, master $(val nginx_master_rss) MB | – | – | $local_date |"
+  elif [ -f "$OUT" ]; then
+    grep -E '^\| (`accesso-unico serve`|nginx \(reference\))' "$OUT" | grep -E '\| [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]+ \|$' || true
   fi
   if [ -f "$RES/query" ]; then
-    echo "| \`search_scale query\` ($(fmt_int "$(at query QUERY_DOCS)") docs) | index open, before queries | $(at query QUERY_RSS_OPEN_MB) MB | – | – |"
-    echo "| \`search_scale query\` | after all queries | $(at query QUERY_RSS_AFTER_MB) MB (peak $(at query QUERY_HWM_MB) MB) | ≤ 500 MB | $(verdict_le "$(at query QUERY_RSS_AFTER_MB)" 500) |"
-    echo "| \`search_scale build-xapian\` | peak while building the national index (what \`serve\` would hold while it rebuilds) | $(at build_xapian BUILD_HWM_MB) MB | ≤ 500 MB | $(verdict_le "$(at build_xapian BUILD_HWM_MB)" 500) |"
-    echo "| PostgreSQL data directory (reference) | after load and queries | $(val pgdata_mb) MB on disk | – | – |"
+    echo "| \`search_scale query\` ($(fmt_int "$(at query QUERY_DOCS)") docs) | index open, before queries | $(at query QUERY_RSS_OPEN_MB) MB | – | – | $local_date |"
+    echo "| \`search_scale query\` | after all queries | $(at query QUERY_RSS_AFTER_MB) MB (peak $(at query QUERY_HWM_MB) MB) | ≤ 500 MB | $(verdict_le "$(at query QUERY_RSS_AFTER_MB)" 500) | $local_date |"
+    echo "| \`search_scale build-xapian\` | peak while building the national index (what \`serve\` holds while it rebuilds) | $(at build_xapian BUILD_HWM_MB) MB | ≤ 500 MB | $(verdict_le "$(at build_xapian BUILD_HWM_MB)" 500) | $local_date |"
+    echo "| PostgreSQL data directory (reference) | after load and queries | $(val pgdata_mb) MB on disk | – | – | $local_date |"
+  elif [ -f "$OUT" ]; then
+    grep -E '^\| (`search_scale|PostgreSQL data directory)' "$OUT" | grep -E '\| [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]+ \|$' || true
   fi
+  [ -f "$RES/gdb_error" ] && printf '\n(The malloc_trim diagnostic could not run: %s.)\n' "$(val gdb_error)"
   echo
 
   if [ -f "$RES/build_time" ]; then

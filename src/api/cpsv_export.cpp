@@ -218,18 +218,14 @@ class Builder {
     Node& o = g_.node(org_iri(e.id), {"cv:PublicOrganisation", "org:Organization"});
     o.add("skos:prefLabel", it(e.name));
     o.add("dct:identifier", plain(e.istat_code.empty() ? e.id : e.istat_code));
-    bool covered = false;
+    bool covered = false;  // (o stays valid: Graph keeps its nodes in a deque)
     if (e.kind == domain::EnteKind::Usl)  // an USL covers the territory of the comuni it serves
       for (const auto* c : cat_.comuni())
         if (c->usl_id == e.id) {
-          Term p = place(*c);
-          g_.node(org_iri(e.id)).add("dct:spatial", p);
+          o.add("dct:spatial", place(*c));
           covered = true;
         }
-    if (!covered) {
-      Term p = place(e);
-      g_.node(org_iri(e.id)).add("dct:spatial", p);
-    }
+    if (!covered) o.add("dct:spatial", place(e));
   }
 
   // The places an ente's services cover: its own dct:spatial values.

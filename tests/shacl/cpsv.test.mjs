@@ -105,7 +105,7 @@ function report(label, rep) {
     lines.push(`  ${rs.length} × ${key}  [source shape ${rs[0].sourceShape?.value}]`);
     const shown = maxPerShape > 0 ? rs.slice(0, maxPerShape) : rs;
     for (const r of shown) {
-      const msg = r.message.map((m) => m.value).join('; ');
+      const msg = r.message.map((m) => m.value).join('; ') || r.sourceConstraintComponent?.value.replace(SH, '');
       lines.push(`      focus ${r.focusNode?.value}  path ${r.path?.value ?? '-'}  value ${r.value?.value ?? '-'}: ${msg}`);
     }
     if (shown.length < rs.length) lines.push(`      ... and ${rs.length - shown.length} more`);
