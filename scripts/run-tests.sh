@@ -26,22 +26,29 @@ echo "==> test su SQLite (unità e integrazione HTTP)"
 count_ctest "$work/sqlite.log"
 
 echo "==> test su PostgreSQL (store e integrazione HTTP)"
+node_suite() {  # node_suite NAME [DATABASE_URL]: a Node suite against the real binary
+  local suite=$1 log="$work/$1-${2:+pg}.log" p f
+  ls tests/$suite/*.test.mjs >/dev/null 2>&1 || return 0
+  echo "==> test $suite (node)${2:+ su PostgreSQL}"
+  AU_TEST_DATABASE_URL="${2:-}" AU_BINARY="$PWD/$BUILD/accesso-unico" \
+    node --test --test-reporter=spec tests/$suite/ 2>&1 | tee "$log"
+  p=$(grep -E "^ℹ pass [0-9]+" "$log" | awk '{print $3}'); f=$(grep -E "^ℹ fail [0-9]+" "$log" | awk '{print $3}')
+  if [ -z "$p" ]; then fail=$((fail + 1)); else pass=$((pass + p)); fail=$((fail + ${f:-0})); fi
+}
+
 if pg_url=$(scripts/pg-cluster.sh start "$pgdir"); then
   (cd "$BUILD" && AU_TEST_DATABASE_URL="$pg_url" ctest --output-on-failure -L 'database|http' --timeout 600) 2>&1 | tee "$work/pg.log"
   count_ctest "$work/pg.log"
+  # The pages and the API as people and apps use them, on PostgreSQL too.
+  node_suite browser "$pg_url"
+  node_suite api "$pg_url"
 else
   echo "impossibile avviare PostgreSQL"; fail=$((fail + 1))
 fi
 scripts/pg-cluster.sh stop "$pgdir" >/dev/null 2>&1
 
-# Node suites against the real binary: browser (Chromium + axe), OpenAPI conformance, SHACL.
-for suite in browser api shacl; do
-  ls tests/$suite/*.test.mjs >/dev/null 2>&1 || continue
-  echo "==> test $suite (node)"
-  AU_BINARY="$PWD/$BUILD/accesso-unico" node --test --test-reporter=spec tests/$suite/ 2>&1 | tee "$work/$suite.log"
-  p=$(grep -E "^ℹ pass [0-9]+" "$work/$suite.log" | awk '{print $3}'); f=$(grep -E "^ℹ fail [0-9]+" "$work/$suite.log" | awk '{print $3}')
-  if [ -z "$p" ]; then fail=$((fail + 1)); else pass=$((pass + p)); fail=$((fail + ${f:-0})); fi
-done
+# Node suites on SQLite: browser (Chromium + axe), OpenAPI conformance, SHACL of the export.
+for suite in browser api shacl; do node_suite "$suite"; done
 
 echo
 echo "$pass passed, $fail failed"

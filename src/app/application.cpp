@@ -177,9 +177,14 @@ web::Handler Application::handler() {
               : portal_->error_page(500, "Si è verificato un errore imprevisto. Riprova più tardi.");
       r.route = "error";
     }
-    // Conditional GET: an unchanged resource answers 304 without a body.
+    // Conditional GET (RFC 9110 §13.2.2): If-None-Match decides when present, otherwise
+    // If-Modified-Since is compared with the Last-Modified we sent.
     auto etag = r.headers.find("ETag");
-    if (r.status == 200 && etag != r.headers.end() && req.header("If-None-Match") == etag->second) {
+    auto modified = r.headers.find("Last-Modified");
+    std::string inm = req.header("If-None-Match"), ims = req.header("If-Modified-Since");
+    bool not_modified = !inm.empty() ? (etag != r.headers.end() && inm == etag->second)
+                                     : (!ims.empty() && modified != r.headers.end() && ims == modified->second);
+    if (r.status == 200 && not_modified) {
       r.status = 304;
       r.body.clear();
       r.shared_body.reset();

@@ -91,6 +91,7 @@ web::Response Portal::handle(const web::Request& req) {
       r.route = it->second.route;
       r.headers["Content-Type"] = "text/html; charset=utf-8";
       r.headers["ETag"] = it->second.etag;
+      if (!it->second.last_modified.empty()) r.headers["Last-Modified"] = it->second.last_modified;
       r.headers["Cache-Control"] = "public, max-age=300";
       r.shared_body = it->second.body;
       r.shared_gzip = it->second.gzip;
@@ -104,6 +105,7 @@ web::Response Portal::handle(const web::Request& req) {
     c.generation = cat->generation();
     c.status = r.status;
     c.route = r.route;
+    if (auto lm = r.headers.find("Last-Modified"); lm != r.headers.end()) c.last_modified = lm->second;
     c.body = std::make_shared<const std::string>(std::move(r.body));
     c.gzip = std::make_shared<const std::string>(web::gzip_compress(*c.body, 6));
     c.etag = "W/\"" + std::to_string(cat->generation()) + "-" + std::to_string(std::hash<std::string>{}(*c.body)) + "\"";

@@ -41,7 +41,7 @@ class Portal {
   struct CachedPage {
     std::uint64_t generation = 0;
     std::shared_ptr<const std::string> body, gzip;
-    std::string etag, route;
+    std::string etag, route, last_modified;
     int status = 200;
   };
   using Catalog = std::shared_ptr<const domain::CatalogSnapshot>;

@@ -219,7 +219,10 @@ web::Response Portal::service_page(const Catalog& cat, const domain::Service& s,
   if (comune) ctx["service"]["variant"] = {{"comune_name", comune->name}, {"comune_slug", comune->slug}};
   ctx["feedback_form"] = {{"action", "/servizi/" + s.slug + "/valutazione"}, {"page", path}};
   ctx["page"]["jsonld"] = json_ld(*cat, s, comune, deps_.base_url + path, operator_name, online_url);
-  return page("service", ctx, comune ? "service_variant" : "service");
+  web::Response r = page("service", ctx, comune ? "service_variant" : "service");
+  std::string modified = (v && v->modified_at > s.modified_at) ? v->modified_at : s.modified_at;
+  if (auto lm = http_date(modified); !lm.empty()) r.headers["Last-Modified"] = lm;
+  return r;
 }
 
 web::Response Portal::conditions_page(const Catalog& cat, const domain::Service& s) {

@@ -1,5 +1,7 @@
 #include "portal/view_helpers.h"
 
+#include <ctime>
+
 #include "web/http.h"
 
 namespace au::portal {
@@ -23,6 +25,18 @@ std::size_t utf8_length(const std::string& s) {
   std::size_t n = 0;
   for (unsigned char c : s) n += (c & 0xC0) != 0x80;
   return n;
+}
+
+std::string http_date(const std::string& iso) {
+  std::tm tm{};
+  if (iso.size() < 19 || !strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return "";
+  std::time_t t = timegm(&tm);
+  std::tm out{};
+  gmtime_r(&t, &out);
+  char buf[40];
+  // The C locale's day and month names are the English ones HTTP requires.
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &out);
+  return buf;
 }
 
 std::string date_label(const std::string& iso) {

@@ -13,6 +13,8 @@ namespace au::portal {
 nlohmann::json breadcrumb(const std::vector<std::pair<std::string, std::string>>& items);
 std::string euro(std::int64_t cents);                 // 2221 -> "€ 22,21"
 std::size_t utf8_length(const std::string& s);         // code points, for limits people read
+// "2026-11-27T06:00:00Z" -> "Fri, 27 Nov 2026 06:00:00 GMT" (RFC 9110 HTTP-date); "" if malformed.
+std::string http_date(const std::string& iso8601);
 std::string date_label(const std::string& iso8601);   // "2026-11-27T.." -> "27/11/2026"
 // Query string builder: keeps the non-empty values, percent-encoded.
 std::string query_string(const std::vector<std::pair<std::string, std::string>>& params);

@@ -66,6 +66,20 @@ std::shared_ptr<const domain::CatalogSnapshot> load_snapshot(Database& db) {
     soci::rowset<std::string> rows = (s->prepare << "SELECT content_json FROM services");
     for (const auto& r : rows) services.push_back(json::parse(r).get<domain::Service>());
   }
+  {
+    // Documents stored on their own (the 42 unified regional forms) join their service's list.
+    std::map<std::string, domain::Service*> by_id;
+    for (auto& svc : services) by_id[svc.id] = &svc;
+    soci::rowset<soci::row> rows = (s->prepare << "SELECT service_id, title, url, kind, act, grouping FROM documents "
+                                                  "WHERE service_id IS NOT NULL ORDER BY grouping, title");
+    for (const auto& r : rows) {
+      auto it = by_id.find(r.get<std::string>(0));
+      if (it == by_id.end()) continue;
+      std::string grouping = r.get<std::string>(5);
+      it->second->documents.push_back({(grouping.empty() ? "" : grouping + ": ") + r.get<std::string>(1),
+                                       r.get<std::string>(2), r.get<std::string>(3), r.get<std::string>(4)});
+    }
+  }
   std::vector<domain::ServiceVariant> variants;
   {
     soci::rowset<std::string> rows = (s->prepare << "SELECT content_json FROM service_variants");

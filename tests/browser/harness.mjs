@@ -100,7 +100,9 @@ async function waitReady(child, statusUrl) {
 export async function start() {
   if (server) return baseUrl();
   tmpDir = await mkdtemp(path.join(os.tmpdir(), 'au-browser-'));
-  const db = `sqlite:${path.join(tmpDir, 'db.sqlite')}`;
+  // AU_TEST_DATABASE_URL (set by scripts/run-tests.sh for its PostgreSQL pass) replaces the
+  // private SQLite file; the import is idempotent, so suites may share that database.
+  const db = process.env.AU_TEST_DATABASE_URL || `sqlite:${path.join(tmpDir, 'db.sqlite')}`;
   try {
     await run(['--database', db, 'import', path.join(repoRoot, 'data')], IMPORT_TIMEOUT_MS);
     const port = await freePort();

@@ -179,6 +179,12 @@ TEST(Portal, EtagGivesNotModified) {
   auto again = srv().get("/servizi/autorizzazione-unica-ambientale", o);
   EXPECT_EQ(again.status, 304);
   EXPECT_TRUE(again.body.empty());
+  ASSERT_FALSE(r.header("last-modified").empty());
+  EXPECT_NE(r.header("last-modified").find(" GMT"), std::string::npos);
+  o.headers = {"If-Modified-Since: " + r.header("last-modified")};
+  EXPECT_EQ(srv().get("/servizi/autorizzazione-unica-ambientale", o).status, 304);
+  o.headers = {"If-None-Match: \"altro\"", "If-Modified-Since: " + r.header("last-modified")};
+  EXPECT_EQ(srv().get("/servizi/autorizzazione-unica-ambientale", o).status, 200) << "If-None-Match decides";
 }
 
 TEST(Portal, PagesAreGzippedForClientsThatAcceptIt) {
@@ -199,6 +205,12 @@ TEST(Portal, StaticAssetsAreHashedAndImmutable) {
   EXPECT_NE(css.header("cache-control").find("immutable"), std::string::npos);
   EXPECT_EQ(srv().get("/static/../../etc/passwd").status, 404);
   EXPECT_EQ(srv().get("/static/%2e%2e/%2e%2e/etc/passwd").status, 404);
+}
+
+TEST(Portal, UnifiedRegionalFormsAreListedOnTheirCard) {
+  auto r = srv().get("/servizi/modulistica-unificata");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("Comunicazione inizio lavori asseverata - CILA"), std::string::npos);
 }
 
 TEST(Portal, EntiAndComunePages) {
