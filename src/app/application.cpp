@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
+
 #include <chrono>
 
 #include "portal/markdown.h"
@@ -111,8 +113,13 @@ void Application::refresh_if_stale() {
     search_->rebuild(search_documents(*fresh));
     indexed_generation_ = fresh->generation();
   }
-  std::lock_guard lock(snapshot_mutex_);
-  snapshot_ = std::move(fresh);
+  {
+    std::lock_guard lock(snapshot_mutex_);
+    snapshot_ = std::move(fresh);
+  }
+  // Loading and indexing leave tens of MB of freed heap that glibc keeps; give it back, so an
+  // idle node stays small (docs/BENCHMARKS.md, memory).
+  malloc_trim(0);
 }
 
 std::shared_ptr<const domain::CatalogSnapshot> Application::catalog() {
