@@ -203,9 +203,9 @@ page_bench() {
   start_serve
   if ! wait_http "$url/status" "$pid" 600; then
     if grep -q "riferimento a un asset sconosciuto" "$WORK/serve.log"; then
-      # Known defect of the tree at the time of writing: a CSS comment that mentions "asset:NAME"
-      # is taken for an asset reference and `serve` refuses to start. Measure anyway with copies
-      # of the stylesheets without comments, and say so in the results.
+      # Seen on 2026-11-27 (fixed since): a CSS comment that mentions "asset:NAME" was taken for
+      # an asset reference and `serve` refused to start. Should it come back, measure anyway with
+      # copies of the stylesheets without comments, and say so in the results.
       share_note=$(grep -o 'riferimento a un asset sconosciuto[^"]*' "$WORK/serve.log" | head -1)
       log "serve non parte ($share_note): uso una copia di static/css senza commenti"
       stop_pid "$pid"

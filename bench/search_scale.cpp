@@ -143,7 +143,7 @@ const char* const kSuffixes[] = {"", " in Valle", " sul Mare", " di Sopra", " di
 
 std::string comune_name(std::size_t i) {
   const std::size_t p = std::size(kPrefixes), s = std::size(kStems), x = std::size(kSuffixes);
-  char num[16];
+  char num[32];
   std::snprintf(num, sizeof num, " %05zu", i + 1);
   return std::string(kPrefixes[i % p]) + " " + kStems[(i / p) % s] + kSuffixes[(i / (p * s)) % x] +
          num;
@@ -163,6 +163,7 @@ std::shared_ptr<const au::domain::CatalogSnapshot> national_catalogue(
     }
   }
   if (templates.empty()) throw std::runtime_error("the database has no comuni: import data/ first");
+  if (n_comuni > 99999) throw std::invalid_argument("--comuni: at most 99999 (5-digit codes)");
   std::sort(templates.begin(), templates.end(), [](auto* a, auto* b) { return a->id < b->id; });
 
   std::multimap<std::string, const au::domain::ServiceVariant*> variants_of;  // by ente id
@@ -172,7 +173,7 @@ std::shared_ptr<const au::domain::CatalogSnapshot> national_catalogue(
   for (std::size_t i = 0; i < n_comuni; ++i) {
     const Ente& tpl = *templates[i % templates.size()];
     Ente c = tpl;
-    char code[16];
+    char code[32];
     std::snprintf(code, sizeof code, "9%05zu", i + 1);
     c.id = std::string("comune-") + code;
     c.istat_code = code;
@@ -353,11 +354,18 @@ PgLoadTimes pg_load(const std::string& conninfo, const std::vector<au::search::S
 struct RunResult {
   std::vector<double> latencies_ms;
   double wall_s = 0;
+  // CPU time spent per query by this process (all threads) plus the engine's server processes
+  // (PostgreSQL backends): unlike latency, it does not depend on what else shares the cores.
+  double cpu_us_per_query = 0;
   std::uint64_t zero_hit_queries = 0;
 };
 
-// An engine handle answers one query and returns how many hits it got.
-using Searcher = std::function<std::size_t(const std::string&)>;
+// An engine handle answers one query and returns how many hits it got. `server_pid` is the
+// process doing the work on the engine's side, if not this one (a PostgreSQL backend).
+struct Searcher {
+  std::function<std::size_t(const std::string&)> search;
+  long server_pid = 0;
+};
 using SearcherFactory = std::function<Searcher()>;
 
 RunResult run_queries(const SearcherFactory& make, std::size_t total, unsigned threads) {
@@ -366,8 +374,13 @@ RunResult run_queries(const SearcherFactory& make, std::size_t total, unsigned t
   for (unsigned t = 0; t < threads; ++t) searchers.push_back(make());
   // Warm-up: every query once per handle, untimed (caches, prepared statements).
   for (auto& s : searchers) {
-    for (const auto& q : qs) s(q);
+    for (const auto& q : qs) s.search(q);
   }
+  const auto servers_cpu = [&searchers] {
+    double sum = 0;
+    for (const auto& s : searchers) sum += s.server_pid ? cpu_seconds_of(s.server_pid) : 0;
+    return sum;
+  };
   RunResult out;
   out.latencies_ms.resize(total);
   std::vector<std::size_t> hits(total);
@@ -375,6 +388,7 @@ RunResult run_queries(const SearcherFactory& make, std::size_t total, unsigned t
   std::atomic<bool> failed{false};
   std::string failure;
   std::mutex failure_mu;
+  const double cpu0 = cpu_seconds_self() + servers_cpu();
   const auto t0 = Clock::now();
   std::vector<std::thread> pool;
   for (unsigned t = 0; t < threads; ++t) {
@@ -382,7 +396,7 @@ RunResult run_queries(const SearcherFactory& make, std::size_t total, unsigned t
       try {
         for (std::size_t i; (i = next.fetch_add(1)) < total;) {
           const auto q0 = Clock::now();
-          hits[i] = searchers[t](qs[i % qs.size()]);
+          hits[i] = searchers[t].search(qs[i % qs.size()]);
           out.latencies_ms[i] = std::chrono::duration<double, std::milli>(Clock::now() - q0).count();
         }
       } catch (const std::exception& e) {
@@ -395,6 +409,7 @@ RunResult run_queries(const SearcherFactory& make, std::size_t total, unsigned t
   }
   for (auto& th : pool) th.join();
   out.wall_s = seconds_since(t0);
+  out.cpu_us_per_query = (cpu_seconds_self() + servers_cpu() - cpu0) * 1e6 / static_cast<double>(total);
   if (failed) throw std::runtime_error(failure);
   // Hit counts per distinct query (from the first pass of the query set).
   for (std::size_t i = 0; i < std::min(total, qs.size()); ++i) out.zero_hit_queries += hits[i] == 0;
@@ -512,8 +527,8 @@ int query(const Args& a) {
                         {"all documents (include_variants)", true}};
 
   std::cout << "| engine | documents searched | threads | queries | q/s | p50 ms | p99 ms | mean ms | "
-               "max ms | zero-hit queries (of "
-            << queries().size() << ") |\n|---|---|---|---|---|---|---|---|---|---|\n";
+               "max ms | CPU/query µs | zero-hit queries (of "
+            << queries().size() << ") |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
   std::map<std::string, double> p99;
   for (const auto& m : modes) {
     for (unsigned th : a.threads) {
@@ -523,12 +538,13 @@ int query(const Args& a) {
       };
       std::vector<Engine> engines;
       engines.push_back({"Xapian (SearchIndex::search)", [&index, &m]() -> Searcher {
-                           return [&index, &m](const std::string& text) {
-                             au::search::SearchQuery q;
-                             q.text = text;
-                             q.include_variants = m.variants;
-                             return index.search(q).hits.size();
-                           };
+                           return {[&index, &m](const std::string& text) {
+                                     au::search::SearchQuery q;
+                                     q.text = text;
+                                     q.include_variants = m.variants;
+                                     return index.search(q).hits.size();
+                                   },
+                                   0};
                          }});
       if (!a.pg.empty()) {
         engines.push_back({"PostgreSQL 15 FTS", [&a, &m]() -> Searcher {
@@ -545,7 +561,8 @@ int query(const Args& a) {
                                throw std::runtime_error("postgresql prepare: " + err);
                              }
                              PQclear(r);
-                             return [conn](const std::string& text) -> std::size_t {
+                             const long backend = std::stol(conn->value("SELECT pg_backend_pid()"));
+                             return {[conn](const std::string& text) -> std::size_t {
                                const char* params[1] = {text.c_str()};
                                PGresult* res = PQexecPrepared(conn->c, "search", 1, params, nullptr, nullptr, 0);
                                if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -559,7 +576,8 @@ int query(const Args& a) {
                                for (int i = 0; i < n; ++i) rows.emplace_back(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
                                PQclear(res);
                                return rows.size();
-                             };
+                             },
+                             backend};
                            }});
       }
       for (const auto& e : engines) {
@@ -573,7 +591,7 @@ int query(const Args& a) {
                   << thousands(static_cast<std::uint64_t>(r.latencies_ms.size() / r.wall_s)) << " | "
                   << fmt(percentile(r.latencies_ms, 50), 2) << " | " << fmt(p, 2) << " | " << fmt(mean, 2)
                   << " | " << fmt(*std::max_element(r.latencies_ms.begin(), r.latencies_ms.end()), 1)
-                  << " | " << r.zero_hit_queries << " |\n";
+                  << " | " << fmt(r.cpu_us_per_query, 0) << " | " << r.zero_hit_queries << " |\n";
         std::cout.flush();
       }
     }
