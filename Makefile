@@ -28,8 +28,8 @@ build: configure
 import: build
 	$(BIN) --database sqlite:$(DB) import data
 
-serve: build
-	$(BIN) --database sqlite:$(DB) --listen $(LISTEN) serve
+serve: build                   ## the portal, with the demo OpenID provider unless AU_OIDC_ISSUER is set
+	scripts/serve-demo.sh $(BIN) $(DB) $(LISTEN)
 
 bench: deps build
 	bench/run.sh $(BUILD)

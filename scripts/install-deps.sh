@@ -9,7 +9,7 @@ PACKAGES=(
   libboost1.74-dev libasio-dev zlib1g-dev libssl-dev libcurl4-openssl-dev
   libsoci-dev libsqlite3-dev libpq-dev postgresql-15
   libxapian-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
-  libkainjow-mustache-dev libcmark-dev
+  libkainjow-mustache-dev libcmark-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs chromium wrk nginx-light
 )

@@ -22,6 +22,17 @@ std::int64_t now_ms() {
 }
 
 std::string plain(const std::string& md) { return portal::markdown_to_text(md, 100000); }
+
+// Browsers drop Secure cookies over plain HTTP except on the loopback host: only there may the
+// session cookie go without Secure (and without the __Host- prefix, which requires it).
+bool plain_http_localhost(const std::string& base_url) {
+  for (const char* prefix : {"http://127.0.0.1", "http://localhost", "http://[::1]"}) {
+    std::string p = prefix;
+    if (base_url.rfind(p, 0) == 0 && (base_url.size() == p.size() || base_url[p.size()] == ':' || base_url[p.size()] == '/'))
+      return true;
+  }
+  return false;
+}
 }  // namespace
 
 std::vector<search::SearchDoc> search_documents(const domain::CatalogSnapshot& cat) {
@@ -76,6 +87,27 @@ Application::Application(Config config) : config_(std::move(config)) {
   if (config_.base_url.empty()) config_.base_url = "http://" + config_.listen;
   if (config_.assets_dir.empty()) config_.assets_dir = config_.share_dir + "/node_modules";
   db_ = std::make_unique<store::Database>(store::parse_database_url(config_.database_url), config_.db_pool);
+  identity::SessionSettings ss;
+  ss.secure_cookie = !plain_http_localhost(config_.base_url);
+  sessions_ = std::make_unique<identity::SessionManager>(*db_, ss);
+  identity::ApiAccessSettings as;
+  as.issuer = config_.base_url;
+  as.audience = config_.base_url + "/api/v1";
+  as.token_endpoint = config_.base_url + "/oauth/token";
+  access_ = std::make_unique<identity::ApiAccess>(*db_, as);
+  delegations_ = std::make_unique<identity::DelegationService>(*db_);
+  if (!config_.oidc_issuer.empty()) {
+    identity::OidcSettings os;
+    os.issuer = config_.oidc_issuer;
+    os.client_id = config_.oidc_client_id;
+    os.client_secret = config_.oidc_client_secret;
+    os.redirect_uri = config_.base_url + "/auth/callback";
+    os.post_logout_redirect_uri = config_.base_url + "/";
+    os.fiscal_code_claim = config_.oidc_fiscal_code_claim;
+    os.scopes = config_.oidc_scopes;
+    os.demo = config_.oidc_demo;
+    oidc_ = std::make_unique<identity::OidcClient>(os);
+  }
 }
 
 Application::~Application() = default;
@@ -166,6 +198,12 @@ web::Handler Application::handler() {
   portal_ = std::make_unique<portal::Portal>(
       portal::PortalDeps{db_.get(), search_.get(), &assets_, &templates_, config_.base_url, provider});
   api_ = std::make_unique<api::Api>(api::ApiDeps{search_.get(), db_.get(), config_.base_url, share / "docs/openapi.yaml", provider});
+  account_pages_ = std::make_unique<portal::AccountPages>(portal::AccountDeps{
+      db_.get(), &portal_->renderer(), sessions_.get(), oidc_.get(), delegations_.get(), provider});
+  developer_pages_ = std::make_unique<portal::DeveloperPages>(
+      portal::DeveloperDeps{db_.get(), &portal_->renderer(), access_.get(), share / "docs/openapi.yaml"});
+  identity_api_ = std::make_unique<api::IdentityApi>(
+      api::IdentityApiDeps{access_.get(), delegations_.get(), sessions_.get(), config_.base_url, provider});
   auto cat = catalog();
   if (search_->size() == 0 || indexed_generation_ != cat->generation()) {
     search_->rebuild(search_documents(*cat));
@@ -261,10 +299,77 @@ web::Response Application::dispatch(const web::Request& req) {
     r.route = "metrics";
     return r;
   }
-  if (path == "/api/v1" || path.rfind("/api/v1/", 0) == 0) return api_->handle(req);
+  std::optional<web::Response> early;
+  identity::MeterResult meter;
+  identity::Caller caller = identify(req, early, meter);
+  if (early) return *early;
+  web::Response r = route(req, caller);
+  if (caller.session) portal_->personalise(r, *caller.session);
+  if (caller.application) {
+    // RAC_ROBUSTEZZA_001: every answer to an application says where it stands with its limits.
+    r.headers["X-RateLimit-Limit"] = std::to_string(meter.limit);
+    r.headers["X-RateLimit-Remaining"] = std::to_string(meter.remaining);
+    r.headers["X-RateLimit-Reset"] = std::to_string(meter.reset_seconds);
+  }
+  return r;
+}
+
+web::Response Application::route(const web::Request& req, const identity::Caller& caller) {
+  const std::string& path = req.path;
+  if (auto r = identity_api_->handle(req, caller)) return *r;
+  if (path == "/api/v1" || path.rfind("/api/v1/", 0) == 0) {
+    if (caller.application) {
+      domain::Resource res;
+      res.scope = "catalogo:lettura";
+      if (auto d = domain::decide(caller.principal, domain::Action::CallApi, res, store::now_iso8601()); !d)
+        return web::problem(403, "Ambito non concesso", "Il token non include l'ambito catalogo:lettura.");
+    }
+    return api_->handle(req);
+  }
   if (path.rfind("/api/", 0) == 0 || path == "/api")
     return web::problem(404, "Risorsa non trovata", "Le API sono sotto /api/v1: vedi /api/v1/openapi.yaml.");
+  if (auto r = account_pages_->handle(req, caller)) return *r;
+  if (auto r = developer_pages_->handle(req, caller)) return *r;
   return portal_->handle(req);
+}
+
+identity::Caller Application::identify(const web::Request& req, std::optional<web::Response>& early,
+                                       identity::MeterResult& meter) {
+  identity::Caller caller;
+  std::string bearer = identity::bearer_token(req);
+  bool api = req.path.rfind("/api/", 0) == 0;
+  if (!bearer.empty() && api) {
+    auto check = access_->authenticate(bearer);
+    if (!check.principal) {
+      spdlog::info("token rifiutato: {}", check.error);
+      early = api::unauthorized("Il token di accesso non è valido, è scaduto o è stato revocato.", "invalid_token");
+      early->route = "unauthorized";
+      return caller;
+    }
+    meter = access_->meter(*check.application);
+    if (!meter.allowed) {
+      web::Response r = web::problem(429, "Troppe richieste",
+                                     "Hai superato il limite di richieste della tua applicazione. Riprova tra " +
+                                         std::to_string(meter.retry_after_seconds) + " secondi.");
+      r.headers["Retry-After"] = std::to_string(meter.retry_after_seconds);
+      r.headers["X-RateLimit-Limit"] = std::to_string(meter.limit);
+      r.headers["X-RateLimit-Remaining"] = "0";
+      r.headers["X-RateLimit-Reset"] = std::to_string(meter.reset_seconds);
+      r.route = "throttled";
+      early = std::move(r);
+      return caller;
+    }
+    caller.principal = *check.principal;
+    caller.application = std::move(check.application);
+    return caller;
+  }
+  if (req.headers.count("Cookie")) {
+    if (auto s = sessions_->resume(req)) {
+      caller.principal = s->principal;
+      caller.session = std::move(s);
+    }
+  }
+  return caller;
 }
 
 }  // namespace au::app

@@ -9,6 +9,14 @@
 #include <string>
 
 #include "api/api.h"
+#include "api/identity_api.h"
+#include "identity/api_access.h"
+#include "identity/caller.h"
+#include "identity/delegations.h"
+#include "identity/oidc_client.h"
+#include "identity/sessions.h"
+#include "portal/account_pages.h"
+#include "portal/developer_pages.h"
 #include "app/config.h"
 #include "app/metrics.h"
 #include "domain/catalog_snapshot.h"
@@ -37,9 +45,15 @@ class Application {
   // Opens everything `serve` needs (assets, templates, index) and returns the request handler.
   web::Handler handler();
   const Config& config() const { return config_; }
+  // Identity services (also used by the CLI); created by the constructor.
+  identity::ApiAccess& api_access() { return *access_; }
 
  private:
   web::Response dispatch(const web::Request& req);
+  web::Response route(const web::Request& req, const identity::Caller& caller);
+  // Establishes who is calling: a bearer token (API) or a session cookie (pages); an invalid
+  // or throttled token ends the request here with 401 or 429 (returned in `early`).
+  identity::Caller identify(const web::Request& req, std::optional<web::Response>& early, identity::MeterResult& meter);
   web::Response status_endpoint();
   void refresh_if_stale();
 
@@ -50,6 +64,13 @@ class Application {
   portal::TemplateSet templates_;
   std::unique_ptr<portal::Portal> portal_;
   std::unique_ptr<api::Api> api_;
+  std::unique_ptr<identity::OidcClient> oidc_;  // null when no provider is configured
+  std::unique_ptr<identity::SessionManager> sessions_;
+  std::unique_ptr<identity::ApiAccess> access_;
+  std::unique_ptr<identity::DelegationService> delegations_;
+  std::unique_ptr<portal::AccountPages> account_pages_;
+  std::unique_ptr<portal::DeveloperPages> developer_pages_;
+  std::unique_ptr<api::IdentityApi> identity_api_;
   Metrics metrics_;
   std::mutex snapshot_mutex_;   // guards snapshot_ (held only to copy the pointer)
   std::mutex reload_mutex_;     // one catalogue reload (and index rebuild) at a time

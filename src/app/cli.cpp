@@ -15,6 +15,10 @@
 #include "app/link_checker.h"
 #include "importer/catalog_importer.h"
 #include "web/server.h"
+#include "domain/fiscal_code.h"
+#include "identity/roles.h"
+#include "store/identity_repository.h"
+#include <fstream>
 
 namespace au::app {
 
@@ -90,6 +94,46 @@ int serve(Application& app) {
 
 }  // namespace
 
+// `roles grant|revoke|list|import`: the way to bootstrap the first administrator and to load
+// the demo people's roles; the administration page does the same once someone can log in.
+int roles(Application& app, const std::string& action, store::RoleAssignment a, const std::string& people_file) {
+  auto cat = app.catalog();
+  if (action == "list") {
+    for (const auto& r : store::all_role_assignments(app.db()))
+      std::cout << r.fiscal_code << "\t" << r.role << "\t" << r.scope << "\t" << r.label << "\n";
+    return 0;
+  }
+  if (action == "revoke") {
+    a.fiscal_code = domain::normalize_fiscal_code(a.fiscal_code);
+    bool removed = store::revoke_role(app.db(), a.fiscal_code, a.role, a.scope);
+    std::cout << (removed ? "ruolo revocato\n" : "ruolo non assegnato: nessuna modifica\n");
+    return removed ? 0 : 1;
+  }
+  std::vector<store::RoleAssignment> grants;
+  if (action == "grant") {
+    grants.push_back(a);
+  } else {
+    std::ifstream in(people_file);
+    auto people = nlohmann::json::parse(in, nullptr, false);
+    if (!people.is_array()) throw std::runtime_error(people_file + ": atteso un elenco JSON di persone");
+    for (const auto& p : people) {
+      std::string cf = p.value("fiscal_number", std::string());
+      if (cf.rfind("TINIT-", 0) == 0) cf = cf.substr(6);
+      if (!p.contains("roles") || !p["roles"].is_array()) continue;
+      for (const auto& r : p["roles"])
+        grants.push_back({cf, r.value("role", std::string()), r.value("scope", std::string()),
+                          r.value("label", std::string()), a.granted_by, a.granted_at});
+    }
+  }
+  for (auto& g : grants) {
+    if (std::string err = identity::check_role_assignment(*cat, g); !err.empty())
+      throw std::runtime_error(g.fiscal_code.substr(0, 16) + " " + g.role + ": " + err);
+  }
+  for (const auto& g : grants) store::grant_role(app.db(), g);
+  std::cout << "ruoli assegnati: " << grants.size() << "\n";
+  return 0;
+}
+
 int run_cli(int argc, char** argv) {
   CLI::App cli{"Accesso Unico - UmbriaSemplice: catalogo dei servizi pubblici dell'Umbria"};
   cli.require_subcommand(1);
@@ -114,6 +158,21 @@ int run_cli(int argc, char** argv) {
   int timeout = 10, concurrency = 8;
   check_cmd->add_option("--timeout", timeout, "Timeout per URL in secondi")->check(CLI::Range(1, 120));
   check_cmd->add_option("--concurrency", concurrency, "Richieste contemporanee")->check(CLI::Range(1, 64));
+
+  auto* roles_cmd = cli.add_subcommand("roles", "Ruoli delle persone (operatori, redattori, amministratori...)");
+  roles_cmd->require_subcommand(1);
+  auto* roles_grant = roles_cmd->add_subcommand("grant", "Assegna un ruolo a un codice fiscale");
+  auto* roles_revoke = roles_cmd->add_subcommand("revoke", "Revoca un ruolo");
+  auto* roles_list = roles_cmd->add_subcommand("list", "Elenca i ruoli assegnati");
+  auto* roles_import = roles_cmd->add_subcommand("import", "Assegna i ruoli elencati in un file di persone (es. data/demo/people.json)");
+  std::string role_cf, role_code, role_scope, role_label, people_file;
+  for (auto* c : {roles_grant, roles_revoke}) {
+    c->add_option("FISCAL_CODE", role_cf, "Codice fiscale")->required();
+    c->add_option("ROLE", role_code, "intermediario, operatore-ente, redattore, rappresentante-impresa, amministratore")->required();
+    c->add_option("--scope", role_scope, "Ente (operatore), categoria (redattore), partita IVA (rappresentante)");
+  }
+  roles_grant->add_option("--label", role_label, "Ragione sociale (rappresentante d'impresa)");
+  roles_import->add_option("FILE", people_file, "File JSON di persone con i loro ruoli")->required()->check(CLI::ExistingFile);
 
   try {
     cli.parse(argc, argv);
@@ -170,6 +229,8 @@ int run_cli(int argc, char** argv) {
       else std::cout << api::cpsv_jsonld(*cat, base).dump(2) << "\n";
       return 0;
     }
+    if (*roles_cmd) return roles(app, *roles_grant ? "grant" : *roles_revoke ? "revoke" : *roles_list ? "list" : "import",
+                                 {role_cf, role_code, role_scope, role_label, "cli", store::now_iso8601()}, people_file);
     if (*reindex_cmd) {
       app.reindex([](std::size_t done, std::size_t total) { std::cout << "indicizzati " << done << "/" << total << "\n"; });
       std::cout << "indice ricostruito\n";

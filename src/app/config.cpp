@@ -35,6 +35,12 @@ Config load_config(const std::string& toml_path) {
     c.assets_dir = t["paths"]["assets"].value_or(c.assets_dir);
     c.index_dir = t["paths"]["search_index"].value_or(c.index_dir);
     c.log_level = t["log"]["level"].value_or(c.log_level);
+    c.oidc_issuer = t["login"]["issuer"].value_or(c.oidc_issuer);
+    c.oidc_client_id = t["login"]["client_id"].value_or(c.oidc_client_id);
+    c.oidc_client_secret = t["login"]["client_secret"].value_or(c.oidc_client_secret);
+    c.oidc_fiscal_code_claim = t["login"]["fiscal_code_claim"].value_or(c.oidc_fiscal_code_claim);
+    c.oidc_scopes = t["login"]["scopes"].value_or(c.oidc_scopes);
+    c.oidc_demo = t["login"]["demo"].value_or(c.oidc_demo);
   }
   from_env("AU_DATABASE_URL", c.database_url);
   from_env("AU_LISTEN", c.listen);
@@ -43,6 +49,14 @@ Config load_config(const std::string& toml_path) {
   from_env("AU_ASSETS_DIR", c.assets_dir);
   from_env("AU_SEARCH_INDEX", c.index_dir);
   from_env("AU_LOG_LEVEL", c.log_level);
+  from_env("AU_OIDC_ISSUER", c.oidc_issuer);
+  from_env("AU_OIDC_CLIENT_ID", c.oidc_client_id);
+  from_env("AU_OIDC_CLIENT_SECRET", c.oidc_client_secret);
+  from_env("AU_OIDC_FISCAL_CODE_CLAIM", c.oidc_fiscal_code_claim);
+  from_env("AU_OIDC_SCOPES", c.oidc_scopes);
+  std::string demo;
+  from_env("AU_OIDC_DEMO", demo);
+  if (!demo.empty()) c.oidc_demo = demo == "1" || demo == "true";
   std::string threads;
   from_env("AU_THREADS", threads);
   if (!threads.empty()) c.threads = static_cast<unsigned>(std::stoul(threads));

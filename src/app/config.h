@@ -16,6 +16,13 @@ struct Config {
   unsigned threads = 0;           // 0 = one per core
   std::string log_level = "info";
   std::size_t db_pool = 8;
+  // Login through the regional OpenID provider (LoginUmbria); empty issuer: login disabled.
+  std::string oidc_issuer;
+  std::string oidc_client_id = "accesso-unico";
+  std::string oidc_client_secret;  // from AU_OIDC_CLIENT_SECRET or the file; never logged
+  std::string oidc_fiscal_code_claim = "https://attributes.eid.gov.it/fiscal_number";
+  std::string oidc_scopes = "openid profile email";
+  bool oidc_demo = false;          // the provider is the local demo one: the login page says so
 };
 
 // Reads the TOML file when path is not empty (throws std::runtime_error with the file's error),

@@ -15,67 +15,30 @@ namespace au::portal {
 
 using nlohmann::json;
 
-Portal::Portal(PortalDeps deps) : deps_(std::move(deps)) {}
+Portal::Portal(PortalDeps deps)
+    : deps_(std::move(deps)), renderer_(deps_.assets, deps_.templates, deps_.base_url) {}
 
-json Portal::base_context(const std::string& title, const std::string& description,
-                          const std::string& canonical_path) const {
-  const auto* a = deps_.assets;
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return json{
-      {"site",
-       {{"name", "UmbriaSemplice"},
-        {"tagline", "Accesso unico ai servizi pubblici dell'Umbria"},
-        {"base_url", deps_.base_url},
-        {"year", std::to_string(1900 + tm.tm_year)},
-        {"assets",
-         {{"bi_css", a->url("bi_css")},
-          {"bi_js", a->url("bi_js")},
-          {"app_css", a->url("app_css")},
-          {"fonts_css", a->url("fonts_css")},
-          {"app_js", a->url("app_js")},
-          {"sprites", a->url("sprites")}}}}},
-      {"page",
-       {{"title", title},
-        {"description", description},
-        {"canonical", deps_.base_url + canonical_path},
-        {"og_type", "website"},
-        {"jsonld", ""},
-        {"noindex", false},
-        {"breadcrumb", json::array()}}},
-      // Every page carries the "Quanto sono chiare le informazioni" widget.
-      {"feedback_form", {{"action", "/valutazione"}, {"page", canonical_path}}}};
-}
-
-web::Response Portal::page(const std::string& tmpl, json ctx, const std::string& route, int status) const {
-  web::Response r(status, "text/html; charset=utf-8", deps_.templates->render(tmpl, ctx));
-  r.route = route;
-  return r;
-}
-
-web::Response Portal::error_page(int status, const std::string& message) const {
-  static const std::map<int, std::string> headings = {
-      {400, "Richiesta non valida"},          {404, "Pagina non trovata"},
-      {405, "Operazione non consentita"},     {413, "Contenuto troppo grande"},
-      {414, "Indirizzo troppo lungo"},        {422, "Dati non validi"},
-      {429, "Troppe richieste"},              {500, "Errore del servizio"},
-      {503, "Servizio momentaneamente non disponibile"}};
-  auto h = headings.find(status);
-  std::string heading = h == headings.end() ? "Errore" : h->second;
-  json ctx = base_context(heading + " - UmbriaSemplice", message, "/");
-  ctx["page"]["noindex"] = true;
-  ctx["page"]["breadcrumb"] = json::array({{{"label", "Home"}, {"url", "/"}, {"current", false}},
-                                           {{"label", heading}, {"url", ""}, {"current", true}}});
-  ctx["error"] = {{"status", status},
-                  {"heading", heading},
-                  {"message", message},
-                  {"suggestions", json::array({{{"label", "Torna alla home"}, {"url", "/"}},
-                                               {{"label", "Tutti i servizi"}, {"url", "/servizi"}},
-                                               {{"label", "Enti dell'Umbria"}, {"url", "/enti"}}})}};
-  web::Response r(status, "text/html; charset=utf-8", deps_.templates->render("error", ctx));
-  r.route = "error";
-  return r;
+void Portal::personalise(web::Response& r, const identity::ActiveSession& session) const {
+  auto type = r.headers.find("Content-Type");
+  if (type == r.headers.end() || type->second.rfind("text/html", 0) != 0) return;
+  static const std::string open = "<!--personal-area-->", close = "<!--/personal-area-->";
+  const std::string& body = r.shared_body ? *r.shared_body : r.body;
+  auto start = body.find(open);
+  auto end = start == std::string::npos ? std::string::npos : body.find(close, start);
+  if (end == std::string::npos) return;
+  json ctx = base_context("", "", "/");
+  ctx["user"] = {{"name", session.display_name()}};
+  std::string button = renderer_.render("personal_area_button", ctx);
+  std::string out;
+  out.reserve(body.size() + button.size());
+  out.append(body, 0, start + open.size()).append(button).append(body, end, std::string::npos);
+  r.body = std::move(out);
+  r.shared_body.reset();
+  r.shared_gzip.reset();
+  // A personalised copy is nobody else's: no shared caches, no validators.
+  r.headers.erase("ETag");
+  r.headers.erase("Last-Modified");
+  r.headers["Cache-Control"] = "private, no-store";
 }
 
 web::Response Portal::handle(const web::Request& req) {
@@ -242,7 +205,7 @@ web::Response Portal::smart_link(const web::Request&, const Catalog& cat, const 
 
 web::Response Portal::robots() const {
   web::Response r(200, "text/plain; charset=utf-8",
-                  "User-agent: *\nAllow: /\nDisallow: /vai/\nDisallow: /cerca\nDisallow: /area-personale\n"
+                  "User-agent: *\nAllow: /\nDisallow: /vai/\nDisallow: /cerca\nDisallow: /area-personale\nDisallow: /accedi\nDisallow: /auth/\n"
                   "Sitemap: " + deps_.base_url + "/sitemap.xml\n");
   r.route = "robots";
   return r;
@@ -294,9 +257,6 @@ web::Response Portal::info_page(const std::string& path) {
         "I contenuti sono pubblicati con licenza CC BY 4.0. I dati sui comuni provengono da ISTAT (CC BY). Le schede "
         "regionali provengono dal portale Accesso Unico della Regione Umbria."}},
       {"novita", {"Novità", "Qui troverai le novità sui servizi pubblici dell'Umbria."}},
-      {"area-personale",
-       {"Area personale",
-        "L'area personale, con l'accesso tramite SPID e CIE, le tue pratiche e le scadenze, è in preparazione."}},
   };
   auto it = pages.find(path);
   if (it == pages.end())

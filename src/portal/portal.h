@@ -13,6 +13,8 @@
 #include <unordered_map>
 
 #include "domain/catalog_snapshot.h"
+#include "identity/caller.h"
+#include "portal/page_renderer.h"
 #include "portal/templates.h"
 #include "search/search_index.h"
 #include "store/database.h"
@@ -34,8 +36,12 @@ class Portal {
  public:
   explicit Portal(PortalDeps deps);
   web::Response handle(const web::Request& req);
+  // Pages are the same for everyone (and cached); a logged-in person's copy differs only in the
+  // header's personal-area button, spliced in here, and is marked private, no-store.
+  void personalise(web::Response& r, const identity::ActiveSession& session) const;
   // The Italian error page (also used by the app for errors outside the portal).
-  web::Response error_page(int status, const std::string& message) const;
+  web::Response error_page(int status, const std::string& message) const { return renderer_.error_page(status, message); }
+  const PageRenderer& renderer() const { return renderer_; }
 
  private:
   struct CachedPage {
@@ -47,9 +53,14 @@ class Portal {
   using Catalog = std::shared_ptr<const domain::CatalogSnapshot>;
 
   web::Response route(const web::Request& req, const Catalog& cat);
-  web::Response page(const std::string& tmpl, nlohmann::json ctx, const std::string& route, int status = 200) const;
+  web::Response page(const std::string& tmpl, const nlohmann::json& ctx, const std::string& route,
+                     int status = 200) const {
+    return renderer_.page(tmpl, ctx, route, status);
+  }
   nlohmann::json base_context(const std::string& title, const std::string& description,
-                              const std::string& canonical_path) const;
+                              const std::string& canonical_path) const {
+    return renderer_.base_context(title, description, canonical_path);
+  }
 
   web::Response home(const Catalog& cat);
   web::Response services_list(const web::Request& req, const Catalog& cat);
@@ -70,6 +81,7 @@ class Portal {
   nlohmann::json service_item(const Catalog& cat, const domain::Service& s) const;
 
   PortalDeps deps_;
+  PageRenderer renderer_;
   mutable std::mutex cache_mutex_;
   std::unordered_map<std::string, CachedPage> cache_;
 };

@@ -3,6 +3,7 @@
 #include <soci/soci.h>
 
 #include "domain/catalog_json.h"
+#include "store/row_values.h"
 
 namespace au::store {
 
@@ -35,18 +36,6 @@ bool stored_hash(soci::session& sql, const std::string& query, const std::string
   else
     sql << query, soci::into(hash, ind), soci::into(version), soci::use(key1, "k1");
   return sql.got_data();
-}
-
-// Integer columns come back as int, long long or unsigned depending on engine and expression
-// (COUNT(*) is BIGINT on PostgreSQL): read any of them.
-long long integer_at(const soci::row& r, std::size_t i) {
-  switch (r.get_properties(i).get_data_type()) {
-    case soci::dt_integer: return r.get<int>(i);
-    case soci::dt_long_long: return r.get<long long>(i);
-    case soci::dt_unsigned_long_long: return static_cast<long long>(r.get<unsigned long long>(i));
-    case soci::dt_double: return static_cast<long long>(r.get<double>(i));
-    default: return std::stoll(r.get<std::string>(i));
-  }
 }
 
 }  // namespace

@@ -46,6 +46,8 @@ struct Response {
   // accept gzip. Otherwise the server gzips compressible bodies over 1 KiB on the fly.
   std::shared_ptr<const std::string> shared_body;
   std::shared_ptr<const std::string> shared_gzip;
+  // Each sent as its own Set-Cookie header (Headers holds one value per name).
+  std::vector<std::string> set_cookies;
   // Route name for metrics ("service_page", "api_services"...): bounded cardinality.
   std::string route = "unmatched";
 

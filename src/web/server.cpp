@@ -628,6 +628,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     for (const auto& [name, value] : core_.options.default_headers) {
       if (!skip(name) && r.headers.find(name) == r.headers.end()) emit_header(name, value);
     }
+    for (const auto& cookie : r.set_cookies) emit_header("Set-Cookie", cookie);
     if (find_header("Date") == nullptr) head_.append(date_line());
     if (gzip) head_.append("Content-Encoding: gzip\r\n");
     if (vary) {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `make serve`: the portal with login. Unless AU_OIDC_ISSUER names a real provider, starts the
+# local DEMO OpenID provider (tools/oidc-provider, demo people of data/demo/people.json),
+# grants the demo people their roles, and serves; stopping the portal stops the provider.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=$1 DB=$2 LISTEN=$3
+OIDC_PORT=${OIDC_PORT:-8081}
+base="http://$LISTEN"
+provider_pid=""
+cleanup() { [ -n "$provider_pid" ] && kill "$provider_pid" 2>/dev/null; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+if [ -z "${AU_OIDC_ISSUER:-}" ]; then
+  out=$(mktemp)
+  node tools/oidc-provider/provider.mjs --demo --port "$OIDC_PORT" \
+    --redirect-uri "$base/auth/callback" --post-logout-redirect-uri "$base/" >"$out" &
+  provider_pid=$!
+  for _ in $(seq 1 100); do
+    grep -q '"issuer"' "$out" && break
+    kill -0 "$provider_pid" 2>/dev/null || { echo "il provider dimostrativo non è partito (porta $OIDC_PORT occupata?)"; exit 1; }
+    sleep 0.1
+  done
+  export AU_OIDC_ISSUER="http://127.0.0.1:$OIDC_PORT"
+  export AU_OIDC_CLIENT_ID=accesso-unico AU_OIDC_CLIENT_SECRET=accesso-unico-demo-secret AU_OIDC_DEMO=1
+  rm -f "$out"
+  "$BIN" --database "sqlite:$DB" roles import data/demo/people.json
+  echo "provider di identità DIMOSTRATIVO su $AU_OIDC_ISSUER: accedi da $base/accedi"
+fi
+"$BIN" --database "sqlite:$DB" --listen "$LISTEN" serve &
+server_pid=$!
+trap 'kill -TERM $server_pid 2>/dev/null; cleanup' INT TERM
+wait $server_pid
