@@ -42,13 +42,16 @@ if pg_url=$(scripts/pg-cluster.sh start "$pgdir"); then
   # The pages and the API as people and apps use them, on PostgreSQL too.
   node_suite browser "$pg_url"
   node_suite api "$pg_url"
+  node_suite identity "$pg_url"
 else
   echo "impossibile avviare PostgreSQL"; fail=$((fail + 1))
 fi
 scripts/pg-cluster.sh stop "$pgdir" >/dev/null 2>&1
 
-# Node suites on SQLite: browser (Chromium + axe), OpenAPI conformance, SHACL of the export.
-for suite in browser api shacl; do node_suite "$suite"; done
+# Node suites on SQLite: browser (Chromium + axe), OpenAPI conformance, SHACL of the export,
+# identity (login with the real OpenID provider, authorization matrix, API store), support
+# (the OpenID provider itself, checked by an independent relying party).
+for suite in browser api shacl identity support; do node_suite "$suite"; done
 
 echo
 echo "$pass passed, $fail failed"

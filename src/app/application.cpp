@@ -94,6 +94,8 @@ Application::Application(Config config) : config_(std::move(config)) {
   as.issuer = config_.base_url;
   as.audience = config_.base_url + "/api/v1";
   as.token_endpoint = config_.base_url + "/oauth/token";
+  as.default_rate = {config_.api_rate_per_second, static_cast<double>(config_.api_burst)};
+  as.default_daily_quota = config_.api_daily_quota;
   access_ = std::make_unique<identity::ApiAccess>(*db_, as);
   delegations_ = std::make_unique<identity::DelegationService>(*db_);
   if (!config_.oidc_issuer.empty()) {

@@ -41,6 +41,9 @@ Config load_config(const std::string& toml_path) {
     c.oidc_fiscal_code_claim = t["login"]["fiscal_code_claim"].value_or(c.oidc_fiscal_code_claim);
     c.oidc_scopes = t["login"]["scopes"].value_or(c.oidc_scopes);
     c.oidc_demo = t["login"]["demo"].value_or(c.oidc_demo);
+    c.api_rate_per_second = t["api"]["rate_per_second"].value_or(c.api_rate_per_second);
+    c.api_burst = t["api"]["burst"].value_or(c.api_burst);
+    c.api_daily_quota = t["api"]["daily_quota"].value_or(c.api_daily_quota);
   }
   from_env("AU_DATABASE_URL", c.database_url);
   from_env("AU_LISTEN", c.listen);
@@ -57,6 +60,15 @@ Config load_config(const std::string& toml_path) {
   std::string demo;
   from_env("AU_OIDC_DEMO", demo);
   if (!demo.empty()) c.oidc_demo = demo == "1" || demo == "true";
+  std::string number;
+  from_env("AU_API_RATE_PER_SECOND", number);
+  if (!number.empty()) c.api_rate_per_second = std::stod(number);
+  number.clear();
+  from_env("AU_API_BURST", number);
+  if (!number.empty()) c.api_burst = std::stol(number);
+  number.clear();
+  from_env("AU_API_DAILY_QUOTA", number);
+  if (!number.empty()) c.api_daily_quota = std::stol(number);
   std::string threads;
   from_env("AU_THREADS", threads);
   if (!threads.empty()) c.threads = static_cast<unsigned>(std::stoul(threads));

@@ -23,6 +23,10 @@ struct Config {
   std::string oidc_fiscal_code_claim = "https://attributes.eid.gov.it/fiscal_number";
   std::string oidc_scopes = "openid profile email";
   bool oidc_demo = false;          // the provider is the local demo one: the login page says so
+  // Limits given to each newly registered API application.
+  double api_rate_per_second = 10;
+  long api_burst = 20;
+  long api_daily_quota = 10000;
 };
 
 // Reads the TOML file when path is not empty (throws std::runtime_error with the file's error),

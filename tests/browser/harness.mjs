@@ -42,7 +42,7 @@ export function serverOutput(maxChars = 4000) {
   return serverLog.slice(-maxChars);
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
@@ -54,8 +54,9 @@ function freePort() {
   });
 }
 
+let extraEnv = {};
 function env() {
-  return { ...process.env, AU_SEARCH_INDEX: path.join(tmpDir, 'index'), AU_SHARE_DIR: repoRoot };
+  return { ...process.env, ...extraEnv, AU_SEARCH_INDEX: path.join(tmpDir, 'index'), AU_SHARE_DIR: repoRoot };
 }
 
 function run(args, timeoutMs) {
@@ -96,16 +97,22 @@ async function waitReady(child, statusUrl) {
   }
 }
 
-/** Creates the temp dir, imports data/ into a fresh SQLite database, starts "serve", waits for /status 200. */
-export async function start() {
+/**
+ * Creates the temp dir, imports data/ into a fresh SQLite database, starts "serve", waits for /status 200.
+ * Options: port (default: a free one), env (extra environment of every command, e.g. AU_OIDC_*),
+ * setup(runCli, databaseUrl) (async, runs CLI commands such as "roles import" before serving).
+ */
+export async function start({ port: wantedPort, env: moreEnv = {}, setup } = {}) {
   if (server) return baseUrl();
+  extraEnv = moreEnv;
   tmpDir = await mkdtemp(path.join(os.tmpdir(), 'au-browser-'));
   // AU_TEST_DATABASE_URL (set by scripts/run-tests.sh for its PostgreSQL pass) replaces the
   // private SQLite file; the import is idempotent, so suites may share that database.
   const db = process.env.AU_TEST_DATABASE_URL || `sqlite:${path.join(tmpDir, 'db.sqlite')}`;
   try {
     await run(['--database', db, 'import', path.join(repoRoot, 'data')], IMPORT_TIMEOUT_MS);
-    const port = await freePort();
+    if (setup) await setup((args) => run(args, IMPORT_TIMEOUT_MS), db);
+    const port = wantedPort ?? (await freePort());
     const listen = `127.0.0.1:${port}`;
     serverLog = '';
     server = spawn(binary, ['--database', db, '--listen', listen, 'serve'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -171,8 +178,8 @@ export function launchBrowser() {
  * start() and launchBrowser() in parallel. If either fails, whatever did start is closed again
  * (so that a failing before hook never leaves a browser keeping the test process alive).
  */
-export async function startWithBrowser() {
-  const [b, s] = await Promise.allSettled([launchBrowser(), start()]);
+export async function startWithBrowser(options) {
+  const [b, s] = await Promise.allSettled([launchBrowser(), start(options)]);
   if (s.status === 'rejected' || b.status === 'rejected') {
     if (b.status === 'fulfilled') await b.value.close().catch(() => {});
     await stop();
