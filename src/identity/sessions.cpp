@@ -60,9 +60,19 @@ std::string SessionManager::cookie_value(const web::Request& req, const std::str
   return "";
 }
 
+void SessionManager::purge_now_and_then(std::int64_t now) {
+  {
+    std::lock_guard lock(mutex_);
+    if (now - last_purge_ < 600) return;
+    last_purge_ = now;
+  }
+  store::purge_expired(db_, domain::format_utc(now), domain::format_utc(now - settings_.idle_timeout_seconds));
+}
+
 std::string SessionManager::start(const Identity& who) {
   std::string id = random_token(43);
   std::int64_t now = epoch_now();
+  purge_now_and_then(now);
   store::SessionRecord s;
   s.id_hash = sha256_hex(id);
   s.fiscal_code = who.fiscal_code;

@@ -72,12 +72,15 @@ class SessionManager {
     std::int64_t loaded_ms;
   };
   std::shared_ptr<const ActiveSession> load(const std::string& id_hash);
+  // Deletes expired sessions and login attempts, at most every ten minutes per node.
+  void purge_now_and_then(std::int64_t now);
 
   store::Database& db_;
   SessionSettings settings_;
   std::string cookie_name_;
   std::mutex mutex_;
   std::unordered_map<std::string, Cached> cache_;
+  std::int64_t last_purge_ = 0;  // guarded by mutex_
 };
 
 // A state-changing request of a logged-in person is genuine when it carries the session's

@@ -18,23 +18,53 @@ using nlohmann::json;
 Portal::Portal(PortalDeps deps)
     : deps_(std::move(deps)), renderer_(deps_.assets, deps_.templates, deps_.base_url) {}
 
+namespace {
+const std::string kAreaOpen = "<!--personal-area-->", kAreaClose = "<!--/personal-area-->";
+
+// The range between the personal-area markers of a page, or {npos, npos}.
+std::pair<std::size_t, std::size_t> personal_area_range(const std::string& body) {
+  auto start = body.find(kAreaOpen);
+  auto end = start == std::string::npos ? std::string::npos : body.find(kAreaClose, start);
+  if (end == std::string::npos) return {std::string::npos, std::string::npos};
+  return {start + kAreaOpen.size(), end};
+}
+}  // namespace
+
 void Portal::personalise(web::Response& r, const identity::ActiveSession& session) const {
   auto type = r.headers.find("Content-Type");
   if (type == r.headers.end() || type->second.rfind("text/html", 0) != 0) return;
-  static const std::string open = "<!--personal-area-->", close = "<!--/personal-area-->";
   const std::string& body = r.shared_body ? *r.shared_body : r.body;
-  auto start = body.find(open);
-  auto end = start == std::string::npos ? std::string::npos : body.find(close, start);
-  if (end == std::string::npos) return;
-  json ctx = base_context("", "", "/");
-  ctx["user"] = {{"name", session.display_name()}};
-  std::string button = renderer_.render("personal_area_button", ctx);
+  std::size_t begin, end;
+  if (r.gzip_with_hole) {
+    begin = r.gzip_with_hole->hole_begin;
+    end = r.gzip_with_hole->hole_end;
+  } else {
+    std::tie(begin, end) = personal_area_range(body);
+    if (begin == std::string::npos) return;
+  }
+  std::call_once(button_once_, [this] {
+    // Rendered once around a placeholder: per request only the escaped name is inserted.
+    static const std::string placeholder = "@@PERSONAL_AREA_NAME@@";
+    json ctx = {{"user", {{"name", placeholder}}}, {"site", {{"assets", {{"sprites", deps_.assets->url("sprites")}}}}}};
+    std::string whole = renderer_.render("personal_area_button", ctx);
+    auto at = whole.find(placeholder);
+    button_prefix_ = whole.substr(0, at);
+    button_suffix_ = at == std::string::npos ? "" : whole.substr(at + placeholder.size());
+  });
+  std::string button = button_prefix_ + html_escape(session.display_name()) + button_suffix_;
   std::string out;
   out.reserve(body.size() + button.size());
-  out.append(body, 0, start + open.size()).append(button).append(body, end, std::string::npos);
-  r.body = std::move(out);
-  r.shared_body.reset();
-  r.shared_gzip.reset();
+  out.append(body, 0, begin).append(button).append(body, end, std::string::npos);
+  if (r.gzip_with_hole) {
+    // Cached page: its precompressed halves around the button make the gzip copy.
+    r.shared_gzip = std::make_shared<const std::string>(r.gzip_with_hole->fill(button));
+    r.shared_body = std::make_shared<const std::string>(std::move(out));
+    r.gzip_with_hole.reset();
+  } else {
+    r.body = std::move(out);
+    r.shared_body.reset();
+    r.shared_gzip.reset();
+  }
   // A personalised copy is nobody else's: no shared caches, no validators.
   r.headers.erase("ETag");
   r.headers.erase("Last-Modified");
@@ -58,6 +88,7 @@ web::Response Portal::handle(const web::Request& req) {
       r.headers["Cache-Control"] = "public, max-age=300";
       r.shared_body = it->second.body;
       r.shared_gzip = it->second.gzip;
+      r.gzip_with_hole = it->second.gzip_with_hole;
       return r;
     }
   }
@@ -71,10 +102,13 @@ web::Response Portal::handle(const web::Request& req) {
     if (auto lm = r.headers.find("Last-Modified"); lm != r.headers.end()) c.last_modified = lm->second;
     c.body = std::make_shared<const std::string>(std::move(r.body));
     c.gzip = std::make_shared<const std::string>(web::gzip_compress(*c.body, 6));
+    if (auto [begin, end] = personal_area_range(*c.body); begin != std::string::npos)
+      c.gzip_with_hole = web::GzipWithHole::make(*c.body, begin, end, 6);
     c.etag = "W/\"" + std::to_string(cat->generation()) + "-" + std::to_string(std::hash<std::string>{}(*c.body)) + "\"";
     r.body.clear();
     r.shared_body = c.body;
     r.shared_gzip = c.gzip;
+    r.gzip_with_hole = c.gzip_with_hole;
     r.headers["ETag"] = c.etag;
     r.headers["Cache-Control"] = "public, max-age=300";
     std::lock_guard lock(cache_mutex_);

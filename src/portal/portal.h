@@ -47,6 +47,7 @@ class Portal {
   struct CachedPage {
     std::uint64_t generation = 0;
     std::shared_ptr<const std::string> body, gzip;
+    std::shared_ptr<const web::GzipWithHole> gzip_with_hole;  // null if the page has no personal-area button
     std::string etag, route, last_modified;
     int status = 200;
   };
@@ -82,6 +83,8 @@ class Portal {
 
   PortalDeps deps_;
   PageRenderer renderer_;
+  mutable std::once_flag button_once_;
+  mutable std::string button_prefix_, button_suffix_;  // the logged-in header button around the name
   mutable std::mutex cache_mutex_;
   std::unordered_map<std::string, CachedPage> cache_;
 };

@@ -165,4 +165,78 @@ bool compressible_type(std::string_view content_type) {
          (iends_with(type, "+json") || iends_with(type, "+xml"));
 }
 
+namespace {
+
+// Raw deflate (no zlib/gzip wrapper) of `data`; `flush` Z_FULL_FLUSH leaves the stream
+// byte-aligned and open for more blocks, Z_FINISH ends it with a final block.
+std::string raw_deflate(std::string_view data, int level, int flush) {
+  z_stream zs{};
+  if (deflateInit2(&zs, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) throw std::bad_alloc();
+  std::string out(deflateBound(&zs, static_cast<uLong>(data.size())) + 16, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  int rc = deflate(&zs, flush);
+  std::size_t produced = out.size() - zs.avail_out;
+  deflateEnd(&zs);
+  if (rc != (flush == Z_FINISH ? Z_STREAM_END : Z_OK)) throw std::runtime_error("deflate failed");
+  out.resize(produced);
+  return out;
+}
+
+void put_le32(std::string& out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+std::uint32_t crc_of(std::string_view s) {
+  return static_cast<std::uint32_t>(crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(s.data()),
+                                          static_cast<uInt>(s.size())));
+}
+
+}  // namespace
+
+std::shared_ptr<const GzipWithHole> GzipWithHole::make(std::string_view text, std::size_t hole_begin,
+                                                       std::size_t hole_end, int level) {
+  if (hole_begin > hole_end || hole_end > text.size() || text.size() > UINT_MAX)
+    throw std::invalid_argument("GzipWithHole: hole outside the text");
+  auto g = std::make_shared<GzipWithHole>();
+  g->hole_begin = hole_begin;
+  g->hole_end = hole_end;
+  std::string_view before = text.substr(0, hole_begin), after = text.substr(hole_end);
+  // RFC 1952 header: magic, CM=deflate, no flags, no mtime, XFL 0, OS unknown.
+  static const char header[10] = {'\x1f', '\x8b', 8, 0, 0, 0, 0, 0, 0, '\xff'};
+  g->head.assign(header, sizeof header);
+  g->head += raw_deflate(before, level, Z_FULL_FLUSH);
+  g->tail = raw_deflate(after, level, Z_FINISH);
+  g->crc_head = crc_of(before);
+  g->crc_tail = crc_of(after);
+  g->len_head = before.size();
+  g->len_tail = after.size();
+  return g;
+}
+
+std::string GzipWithHole::fill(std::string_view insert) const {
+  if (insert.size() > 0xFFFF) throw std::invalid_argument("GzipWithHole: insert too long for one stored block");
+  std::string out;
+  out.reserve(head.size() + 5 + insert.size() + tail.size() + 8);
+  out += head;
+  // A stored block (RFC 1951 §3.2.4): BFINAL=0, BTYPE=00, padded to the byte (the head ended
+  // aligned), then LEN and its one's complement, then the bytes as they are.
+  auto n = static_cast<std::uint16_t>(insert.size());
+  out.push_back('\0');
+  out.push_back(static_cast<char>(n & 0xFF));
+  out.push_back(static_cast<char>(n >> 8));
+  out.push_back(static_cast<char>(~n & 0xFF));
+  out.push_back(static_cast<char>((~n >> 8) & 0xFF));
+  out.append(insert);
+  out += tail;
+  uLong crc = crc32_combine(crc_head, crc_of(insert), static_cast<z_off_t>(insert.size()));
+  crc = crc32_combine(crc, crc_tail, static_cast<z_off_t>(len_tail));
+  put_le32(out, static_cast<std::uint32_t>(crc));
+  put_le32(out, static_cast<std::uint32_t>((len_head + insert.size() + len_tail) & 0xFFFFFFFFu));
+  return out;
+}
+
 }  // namespace au::web
+

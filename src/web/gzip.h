@@ -8,10 +8,32 @@
 // who precompress make the same decision.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace au::web {
+
+// A text precompressed as one gzip member with a hole: the part before the hole and the part
+// after it are deflated once; fill() inserts a small per-request text (stored uncompressed in
+// a deflate "stored" block) and fixes the CRC-32 and size, so a personalised copy of a cached
+// page costs a few copies instead of a recompression. Immutable once made; thread-safe.
+struct GzipWithHole {
+  std::size_t hole_begin = 0, hole_end = 0;  // the replaced range of the original text
+  std::string head;                          // gzip header + deflate(text before), byte-aligned, not final
+  std::string tail;                          // deflate(text after), final block
+  std::uint32_t crc_head = 0, crc_tail = 0;
+  std::uint64_t len_head = 0, len_tail = 0;
+
+  // Throws std::invalid_argument when the hole is outside the text.
+  static std::shared_ptr<const GzipWithHole> make(std::string_view text, std::size_t hole_begin,
+                                                  std::size_t hole_end, int level = 6);
+  // The complete gzip member of text[0, hole_begin) + insert + text[hole_end, end).
+  // insert must be shorter than 65,536 bytes (one stored block).
+  std::string fill(std::string_view insert) const;
+};
 
 std::string gzip_compress(std::string_view data, int level = 6);
 

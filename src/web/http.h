@@ -16,6 +16,8 @@
 
 namespace au::web {
 
+struct GzipWithHole;  // web/gzip.h
+
 // Header names compare case-insensitively (RFC 9110 §5.1).
 struct CaseInsensitiveLess {
   bool operator()(std::string_view a, std::string_view b) const noexcept;
@@ -46,6 +48,9 @@ struct Response {
   // accept gzip. Otherwise the server gzips compressible bodies over 1 KiB on the fly.
   std::shared_ptr<const std::string> shared_body;
   std::shared_ptr<const std::string> shared_gzip;
+  // Set by the portal on cached pages: shared_gzip cut around the personal-area button, so a
+  // logged-in person's copy is made without recompressing (portal.cpp, personalise()).
+  std::shared_ptr<const GzipWithHole> gzip_with_hole;
   // Each sent as its own Set-Cookie header (Headers holds one value per name).
   std::vector<std::string> set_cookies;
   // Route name for metrics ("service_page", "api_services"...): bounded cardinality.
