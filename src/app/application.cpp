@@ -323,8 +323,10 @@ web::Response Application::route(const web::Request& req, const identity::Caller
     if (caller.application) {
       domain::Resource res;
       res.scope = "catalogo:lettura";
-      if (auto d = domain::decide(caller.principal, domain::Action::CallApi, res, store::now_iso8601()); !d)
+      if (auto d = domain::decide(caller.principal, domain::Action::CallApi, res, store::now_iso8601()); !d) {
+        spdlog::warn("accesso negato: API del catalogo ({})", d.reason);
         return web::problem(403, "Ambito non concesso", "Il token non include l'ambito catalogo:lettura.");
+      }
     }
     return api_->handle(req);
   }

@@ -239,7 +239,7 @@ web::Response Portal::smart_link(const web::Request&, const Catalog& cat, const 
 
 web::Response Portal::robots() const {
   web::Response r(200, "text/plain; charset=utf-8",
-                  "User-agent: *\nAllow: /\nDisallow: /vai/\nDisallow: /cerca\nDisallow: /area-personale\nDisallow: /accedi\nDisallow: /auth/\n"
+                  "User-agent: *\nAllow: /\nDisallow: /vai/\nDisallow: /cerca\nDisallow: /area-personale\nDisallow: /accedi\nDisallow: /auth/\nDisallow: /sviluppatori/applicazioni\n"
                   "Sitemap: " + deps_.base_url + "/sitemap.xml\n");
   r.route = "robots";
   return r;
@@ -256,6 +256,8 @@ web::Response Portal::sitemap(const Catalog& cat) const {
   add("/servizi", "");
   add("/argomenti", "");
   add("/enti", "");
+  add("/sviluppatori", "");
+  add("/sviluppatori/api/catalogo", "");
   auto comuni = cat->comuni();
   for (const auto& s : cat->services()) {
     add("/servizi/" + s.slug, s.modified_at);

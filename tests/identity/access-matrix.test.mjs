@@ -383,8 +383,13 @@ test('client page with a delegation scoped to one service: visible to the profes
     const scoped = await activeDelegation({ ambito: 'servizi', servizi: serviceId, dal: dayUtc(0), al: dayUtc(10) });
     const a = await get(base, CLIENT, who.professionista);
     assert.equal(a.status, 200, 'delegation scoped to one service');
-    assert.ok(htmlText(a.body).includes(htmlText(serviceTitle)), 'the client page names the delegated service');
-    assert.ok(!a.body.includes('Tutti i servizi'), 'a scoped delegation shown as "all services"');
+    // The page lists this professional's delegations from the client, earlier ones included.
+    const rows = [...a.body.matchAll(/<tr><td>([^<]*)<\/td><td>dal [^<]*<\/td><td>([^<]*)<\/td><\/tr>/g)].map((m) => ({
+      scope: htmlText(m[1]),
+      status: m[2],
+    }));
+    const active = rows.filter((r) => r.status === 'Attiva');
+    assert.deepEqual(active, [{ scope: htmlText(serviceTitle), status: 'Attiva' }], 'the one active delegation, with its service');
     await assertOthersClosed('with a scoped delegation');
     await revokeAsGrantor(scoped);
     assert.equal((await get(base, CLIENT, who.professionista)).status, 404, 'scoped delegation revoked');
