@@ -3,14 +3,17 @@
 # docs/BENCHMARKS.md (GUIDE.md §5, tech-stack.md §1 and §3).
 #
 #   bench/run.sh BUILD_DIR [--with-build] [--comuni N] [--queries N] [--queries-all N]
-#                          [--only page|search|build]
+#                          [--only page|search|identity|build]
 #
 #   1. cached service page: accesso-unico vs nginx serving the same bytes (wrk, 3 rounds,
 #      alternating order, identity and gzip);
 #   2. search at national scale: bench/search_scale.cpp, Xapian (SearchIndex) vs PostgreSQL 15
 #      full-text search on a throw-away cluster, same documents, same queries, same client loop;
 #   3. memory (VmRSS) of `serve` idle and after the load test, and of the search process;
-#   4. clean build time, only with --with-build (it takes minutes).
+#   4. clean build time, only with --with-build (it takes minutes);
+#   5. identity (issue 3): the same cached service page logged in vs anonymous (wrk, 3 rounds,
+#      alternating order, identity and gzip), the session opened through the demo OpenID provider
+#      by bench/login-session.mjs; and bench/token_verify.cpp (RS256/ES256 verify and sign).
 #
 # Every process started here is stopped on exit (also on error or Ctrl-C) and every temporary
 # directory removed. Ports are free loopback ports picked by the kernel. wrk and the servers share
@@ -18,7 +21,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-[ $# -ge 1 ] || { echo "uso: bench/run.sh BUILD_DIR [--with-build] [--comuni N] [--queries N] [--queries-all N] [--only page|search|build]" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "uso: bench/run.sh BUILD_DIR [--with-build] [--comuni N] [--queries N] [--queries-all N] [--only page|search|identity|build]" >&2; exit 2; }
 BUILD=$(cd "$1" && pwd); shift
 WITH_BUILD=0
 COMUNI=7900          # about the number of Italian comuni
@@ -50,6 +53,10 @@ ROUNDS=3
 for tool in wrk nginx curl python3 g++ "$PGBIN/initdb" "$PGBIN/pg_ctl"; do
   command -v "$tool" >/dev/null 2>&1 || { echo "manca $tool (scripts/install-deps.sh)" >&2; exit 1; }
 done
+if [ -z "$ONLY" ] || [ "$ONLY" = identity ]; then
+  command -v node >/dev/null 2>&1 || { echo "manca node (scripts/install-deps.sh)" >&2; exit 1; }
+  [ -d "$ROOT/node_modules/oidc-provider" ] || { echo "manca node_modules/oidc-provider: npm ci" >&2; exit 1; }
+fi
 [ -x "$BIN" ] || { echo "manca $BIN: compila prima (make build)" >&2; exit 1; }
 
 WORK=$(mktemp -d /tmp/au-bench.XXXXXX)
@@ -435,8 +442,111 @@ build_bench() {
   rm -rf "$dir"
 }
 
+# ------------------------------------------------------------------------------------------------
+# 5. Identity (issue 3): the cached service page logged in vs anonymous; token signatures.
+identity_bench() {
+  local port url lpid pid issuer client_id client_secret cookie
+  port=$(free_port)
+  url="http://127.0.0.1:$port"
+  echo "$(loadavg)" > "$RES/id_load_start"
+  # A real login: the demo OpenID provider (started by the script) and the portal's /auth/login
+  # and /auth/callback. The script prints the provider's coordinates, waits for `serve`, logs in.
+  log "provider OpenID dimostrativo e accesso di prova (bench/login-session.mjs)"
+  node "$ROOT/bench/login-session.mjs" --portal "$url" --person cittadino --timeout 600 \
+    > "$WORK/login.out" 2> "$WORK/login.log" &
+  lpid=$!
+  PIDS+=("$lpid")
+  for _ in $(seq 1 300); do
+    grep -q '^client_secret ' "$WORK/login.out" 2>/dev/null && break
+    kill -0 "$lpid" 2>/dev/null || break
+    sleep 0.1
+  done
+  issuer=$(awk '$1 == "issuer" {print $2}' "$WORK/login.out")
+  client_id=$(awk '$1 == "client_id" {print $2}' "$WORK/login.out")
+  client_secret=$(awk '$1 == "client_secret" {print $2}' "$WORK/login.out")
+  [ -n "$client_secret" ] || { echo "il provider OpenID non parte" >&2; return 1; }
+
+  log "avvio di accesso-unico serve su :$port con l'accesso SPID/CIE ($issuer)"
+  AU_SEARCH_INDEX=$IDX AU_SHARE_DIR=$ROOT AU_ASSETS_DIR=$ROOT/node_modules AU_THREADS=2 \
+    AU_OIDC_ISSUER=$issuer AU_OIDC_CLIENT_ID=$client_id AU_OIDC_CLIENT_SECRET=$client_secret \
+    "$BIN" --database "sqlite:$DB" --listen "127.0.0.1:$port" serve > "$WORK/serve-identity.log" 2>&1 &
+  pid=$!
+  PIDS+=("$pid")
+  wait_http "$url/status" "$pid" 600 || { echo "serve (con accesso) non risponde" >&2; return 1; }
+  wait "$lpid" || { echo "accesso di prova non riuscito" >&2; return 1; }
+  forget_pid "$lpid"
+  cookie=$(awk '$1 == "cookie" {print $2}' "$WORK/login.out")
+  [ -n "$cookie" ] || { echo "nessun cookie di sessione" >&2; return 1; }
+
+  # Both answers are what they should be: the cached page, and the same page with her name.
+  curl -sf -o /dev/null "$url$PAGE"
+  curl -sf -D "$WORK/id_anon_headers.txt" -o "$WORK/id_anon.html" "$url$PAGE"
+  curl -sf -H "Cookie: $cookie" -D "$WORK/id_auth_headers.txt" -o "$WORK/id_auth.html" "$url$PAGE"
+  grep -q "Accedi all'area personale" "$WORK/id_anon.html" || { echo "la pagina anonima non è quella attesa" >&2; return 1; }
+  grep -q "Area personale di Maria Rossi" "$WORK/id_auth.html" || { echo "la pagina con la sessione non nomina Maria Rossi" >&2; return 1; }
+  grep -qi '^Cache-Control: private' "$WORK/id_auth_headers.txt" || { echo "la pagina personale non è private" >&2; return 1; }
+  curl -sf -H 'Accept-Encoding: gzip' -D "$WORK/id_anon_gz_headers.txt" -o "$WORK/id_anon.gz" "$url$PAGE"
+  curl -sf -H 'Accept-Encoding: gzip' -H "Cookie: $cookie" -D "$WORK/id_auth_gz_headers.txt" -o "$WORK/id_auth.gz" "$url$PAGE"
+  for f in id_anon id_auth; do
+    grep -qi '^Content-Encoding: gzip' "$WORK/${f}_gz_headers.txt" || { echo "$f: risposta non compressa" >&2; return 1; }
+    gzip -dc "$WORK/$f.gz" | cmp -s - "$WORK/$f.html" || { echo "$f: gzip non decomprime nella stessa pagina" >&2; return 1; }
+    wc -c < "$WORK/$f.html" | tr -d ' ' > "$RES/${f}_bytes"
+    wc -c < "$WORK/$f.gz" | tr -d ' ' > "$RES/${f}_gz_bytes"
+  done
+
+  id_wrk() {  # VARIANT ENC ROUND: one wrk run on $PAGE, anonymous or with the session cookie
+    local variant=$1 enc=$2 round=$3 hdr=() out c0 c1
+    [ "$enc" = gzip ] && hdr+=(-H 'Accept-Encoding: gzip')
+    [ "$variant" = logged-in ] && hdr+=(-H "Cookie: $cookie")
+    wrk -t2 -c"$WRK_CONN" -d"${WARMUP_SECONDS}s" "${hdr[@]}" "$url$PAGE" > /dev/null
+    c0=$(cpu_ticks "$pid")
+    out=$(wrk -t2 -c"$WRK_CONN" -d"${WRK_SECONDS}s" --latency "${hdr[@]}" "$url$PAGE")
+    c1=$(cpu_ticks "$pid")
+    echo "$out" > "$WORK/wrk_id_${variant}_${enc}_${round}.txt"
+    local rps p50 p99 reqs errors non2xx us
+    rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$out")
+    p50=$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")
+    p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
+    reqs=$(awk '/requests in/ {print $1}' <<<"$out")
+    errors=$(awk '/Socket errors/ {gsub(/,/, ""); print $4 + $6 + $8 + $10}' <<<"$out")
+    non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
+    us=$(awk -v c=$((c1 - c0)) -v n="$reqs" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", c / hz * 1e6 / n}')
+    echo "$enc $round $variant $rps $p50 $p99 $us ${errors:-0} ${non2xx:-0} $(loadavg | cut -d' ' -f1)" >> "$RES/id_runs"
+  }
+  local enc round
+  for enc in identity gzip; do
+    for round in $(seq 1 "$ROUNDS"); do
+      log "pagina con e senza sessione ($enc), giro $round; carico $(loadavg)"
+      if [ $((round % 2)) = 1 ]; then
+        id_wrk anonymous "$enc" "$round"
+        id_wrk logged-in "$enc" "$round"
+      else
+        id_wrk logged-in "$enc" "$round"
+        id_wrk anonymous "$enc" "$round"
+      fi
+    done
+  done
+  # Still the same session afterwards (it did not expire or get dropped under load).
+  curl -sf -H "Cookie: $cookie" -o "$WORK/id_auth_after.html" "$url$PAGE"
+  grep -q "Area personale di Maria Rossi" "$WORK/id_auth_after.html" || { echo "la sessione non vale più dopo il carico" >&2; return 1; }
+  stop_pid "$pid" TERM
+
+  # Token signatures: the CMake target (EXCLUDE_FROM_ALL), single-threaded.
+  log "bench_token_verify (firma e verifica RS256/ES256); carico $(loadavg)"
+  if cmake --build "$BUILD" --target bench_token_verify > "$WORK/compile-token.log" 2>&1 &&
+     "$BUILD/bench_token_verify" > "$RES/token_verify" 2> "$WORK/token.log"; then
+    echo "$(loadavg)" > "$RES/token_load"
+  else
+    rm -f "$RES/token_verify"
+    tail -n 5 "$WORK/compile-token.log" "$WORK/token.log" 2>/dev/null | tr -d '|' | tr '\n' ' ' > "$RES/token_error"
+  fi
+  echo "$(loadavg)" > "$RES/id_load_end"
+  date -u '+%Y-%m-%d %H:%M UTC' > "$RES/id_date"
+}
+
 if [ -z "$ONLY" ] || [ "$ONLY" = page ]; then timed page page_bench; fi
 if [ -z "$ONLY" ] || [ "$ONLY" = search ]; then timed search search_bench; fi
+if [ -z "$ONLY" ] || [ "$ONLY" = identity ]; then timed identity identity_bench; fi
 if [ "$WITH_BUILD" = 1 ]; then timed build build_bench; fi
 LOAD_END=$(loadavg)
 ELAPSED=$(( $(date +%s) - STARTED ))
@@ -459,6 +569,7 @@ keep_section() {  # a part not run this time: keep its last measurement (it carr
       page) echo "## 1. Cached service page: accesso-unico vs nginx" ;;
       search) echo "## 2. Search at national scale" ;;
       build) echo "## 4. Clean build" ;;
+      identity) echo "## 5. Identity (issue 3): logged-in page vs anonymous, token signatures" ;;
     esac
     echo
     echo "Not measured yet (\`bench/run.sh BUILD_DIR$([ "$1" = build ] && echo " --with-build")\`)."
@@ -651,6 +762,87 @@ load average $(val load_build) at the start.
 EOF
   else
     keep_section build
+  fi
+  if [ -f "$RES/id_runs" ]; then
+    tv() { awk -v k="$1" '$1 == k {print $2}' "$RES/token_verify" 2>/dev/null; }
+    echo "<!-- section:identity:start -->"
+    cat <<EOF
+## 5. Identity (issue 3): logged-in page vs anonymous, token signatures
+
+Measured $(val id_date) on $CPU_MODEL (\`nproc\` = $NPROC, $MEM_GB GiB RAM), load average $(val id_load_start) at
+the start of this part and $(val id_load_end) at its end; \`$BIN\` (built $BIN_ID). Command:
+\`bench/run.sh $(basename "$BUILD")$([ -n "$ONLY" ] && echo " --only $ONLY")\` (this part: \`identity_bench\`).
+
+### The cached service page, logged in vs anonymous
+
+Same server (\`serve\`, \`AU_THREADS=2\`, SQLite, login with the demo OpenID provider), same page
+\`GET $PAGE\`. *Logged in* adds \`Cookie: $(awk '$1 == "cookie" {split($2, c, "="); print c[1]}' "$WORK/login.out" 2>/dev/null)=…\`: a session of the demo person "cittadino"
+(Maria Rossi) opened by \`bench/login-session.mjs\` through the provider's login page and the
+portal's \`/auth/login\` and \`/auth/callback\` (no row written by hand). The anonymous answer is
+the cached page as it is (shared body, gzip made once); the logged-in answer is the same cached
+page with the header's personal-area button replaced ("Area personale di Maria Rossi",
+\`Portal::personalise()\`), \`Cache-Control: private, no-store\` and, with \`Accept-Encoding: gzip\`,
+compressed again for every request. Bytes: anonymous $(fmt_int "$(val id_anon_bytes)") of HTML ($(fmt_int "$(val id_anon_gz_bytes)") gzip),
+logged in $(fmt_int "$(val id_auth_bytes)") ($(fmt_int "$(val id_auth_gz_bytes)") gzip). \`wrk -t2 -c$WRK_CONN -d${WRK_SECONDS}s --latency\` after a ${WARMUP_SECONDS} s warm-up,
+order alternated by round (1 and 3: anonymous first; 2: logged in first). "CPU/req": the
+server's CPU time (user + system, all threads) during the run ÷ requests served.
+
+| encoding | round | client | req/s | p50 ms | p99 ms | CPU/req µs | socket errors | non-2xx | load (1 min) after |
+|---|---|---|---|---|---|---|---|---|---|
+EOF
+    while read -r e r n rps p50 p99 us err non2xx ld; do
+      echo "| $e | $r | $n | $(fmt_int "$rps") | $p50 | $p99 | $us | $err | $non2xx | $ld |"
+    done < "$RES/id_runs"
+    cat <<EOF
+
+Ratios per round (logged in ÷ anonymous). Target: authentication adds under 10 % latency, i.e.
+p99 ratio ≤ 1.10×:
+
+| encoding | round | req/s ratio | p50 ratio | p99 ratio | CPU/req ratio | p99 target |
+|---|---|---|---|---|---|---|
+EOF
+    awk '{ k = $1 " " $2; if ($3 == "anonymous") { nr[k] = $4; n5[k] = $5; np[k] = $6; nc[k] = $7 } else { ar[k] = $4; a5[k] = $5; ap[k] = $6; ac[k] = $7 }; order[++n] = k }
+         END { for (i = 1; i <= n; i++) { k = order[i]; if (seen[k]++) continue; split(k, p, " ");
+           pr = ap[k] / np[k];
+           printf "| %s | %s | %.2f× | %.2f× | %.2f× | %.2f× | %s |\n", p[1], p[2], ar[k] / nr[k], a5[k] / n5[k], pr, ac[k] / nc[k],
+             (pr <= 1.10 ? "met" : sprintf("**missed** (+%.0f %%)", (pr - 1) * 100)) } }' "$RES/id_runs"
+    echo
+    awk -v r="$ROUNDS" '{ k = $1; if ($3 == "anonymous") { nr[k] += $4; n5[k] += $5; np[k] += $6; nc[k] += $7 } else { ar[k] += $4; a5[k] += $5; ap[k] += $6; ac[k] += $7 } }
+         END { for (k in nr) { pr = ap[k] / np[k];
+               printf "- %s, mean over the rounds: logged in %.0f req/s vs anonymous %.0f req/s (**%.2f×**); p50 %.2f vs %.2f ms; p99 %.2f vs %.2f ms (**%.2f×**: authentication adds %+.0f %% to p99, target ≤ +10 %%: %s); CPU per request %.1f vs %.1f µs (%.2f×, %+.1f µs).\n",
+               k, ar[k] / r, nr[k] / r, ar[k] / nr[k], a5[k] / r, n5[k] / r, ap[k] / r, np[k] / r, pr, (pr - 1) * 100,
+               (pr <= 1.10 ? "met" : sprintf("**missed by %.0f points**", (pr - 1.10) * 100)),
+               ac[k] / r, nc[k] / r, ac[k] / nc[k], (ac[k] - nc[k]) / r } }' "$RES/id_runs" | sort
+    echo
+    echo "### Access-token signatures (\`bench/token_verify.cpp\`)"
+    echo
+    if [ -f "$RES/token_verify" ]; then
+      cat <<EOF
+\`cmake --build $(basename "$BUILD") --target bench_token_verify\`, then \`$(basename "$BUILD")/bench_token_verify\`: one thread, each
+figure is the rate over 2 s of back-to-back operations on a token shaped like ours (RFC 9068
+\`at+jwt\`, 8 claims). *Verify* is what every API call with a bearer token pays: \`parse_jws\` +
+\`verify_jws\` + \`check_claims\`. Load average $(val token_load) at the end. Reference in the
+same run: the server CPU per anonymous cached page (gzip) measured above,
+$(awk -v r="$ROUNDS" '$1 == "gzip" && $3 == "anonymous" {s += $7} END {printf "%.1f", s / r}' "$RES/id_runs") µs.
+
+| algorithm | key | token bytes | verify/s | µs per verify | sign/s | µs per sign | verify ÷ anonymous page CPU |
+|---|---|---|---|---|---|---|---|
+EOF
+      page_us=$(awk -v r="$ROUNDS" '$1 == "gzip" && $3 == "anonymous" {s += $7} END {printf "%.3f", s / r}' "$RES/id_runs")
+      for alg in rs256 es256; do
+        label=$([ "$alg" = rs256 ] && echo "RS256 | RSA 2048" || echo "ES256 | P-256")
+        echo "| $label | $(tv ${alg}_token_bytes) | $(fmt_int "$(tv ${alg}_verify_per_s)") | $(tv ${alg}_verify_us) | $(fmt_int "$(tv ${alg}_sign_per_s)") | $(tv ${alg}_sign_us) | $(awk -v a="$(tv ${alg}_verify_us)" -v b="$page_us" 'BEGIN {printf "%.2f×", a / b}') |"
+      done
+      echo
+      echo "- RS256 ÷ ES256: verify $(awk -v a="$(tv rs256_verify_per_s)" -v b="$(tv es256_verify_per_s)" 'BEGIN {printf "%.2f×", a / b}') the rate, sign $(awk -v a="$(tv rs256_sign_per_s)" -v b="$(tv es256_sign_per_s)" 'BEGIN {printf "%.2f×", a / b}') the rate."
+    else
+      echo "Not measured: \`bench_token_verify\` did not build or run ($(val token_error))."
+    fi
+    echo
+    echo "<!-- section:identity:end -->"
+    echo
+  else
+    keep_section identity
   fi
   # Hand-written reading of the numbers (profiles, causes), kept from run to run.
   if [ -f "$OUT" ] && grep -q '<!-- section:notes:start -->' "$OUT"; then

@@ -71,8 +71,11 @@ const OidcClient::Metadata& OidcClient::metadata() {
 
 bool OidcClient::refresh_keys(bool force) {
   std::int64_t now = steady_ms();
-  // A flood of tokens with invented kids must not turn into a flood of JWKS fetches.
-  if (!keys_.keys.empty() && (!force || now - keys_fetched_ms_ < 10000)) return true;
+  // A flood of tokens with invented kids must not turn into a flood of JWKS fetches: forced
+  // refetches are at most one per 10 s (measured between forced ones, so a rotation right
+  // after the first fetch is still picked up).
+  if (!keys_.keys.empty() && (!force || now - keys_forced_ms_ < 10000)) return true;
+  if (force) keys_forced_ms_ = now;
   web::OutboundRequest req;
   req.url = metadata().jwks_uri;
   req.timeout_ms = settings_.http_timeout_ms;

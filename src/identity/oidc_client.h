@@ -80,6 +80,7 @@ class OidcClient {
   std::optional<Metadata> metadata_;
   KeySet keys_;
   std::int64_t keys_fetched_ms_ = 0;
+  std::int64_t keys_forced_ms_ = -100000;  // last refetch caused by an unknown kid
 };
 
 // Fiscal code from the claims: the configured claim, "TINIT-" prefix removed, normalised;

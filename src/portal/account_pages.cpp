@@ -29,13 +29,14 @@ std::string now_utc() { return domain::format_utc(epoch_now()); }
 
 const char* kLoginCookie = "au_login";  // binds the authorization request to this browser
 
-bool secure_site(const std::string& base_url) { return base_url.rfind("https://", 0) == 0; }
+// Same rule as the session cookie (identity::SessionSettings::secure_cookie): __Host- needs
+// Secure; on plain-HTTP localhost the plain name is the only one browsers keep.
+std::string login_cookie_name(bool secure) { return secure ? std::string("__Host-") + kLoginCookie : kLoginCookie; }
 
-std::string login_cookie(const std::string& base_url, const std::string& value, int max_age) {
-  // __Host- needs Secure; on plain-HTTP localhost the plain name is the only one browsers keep.
-  std::string name = secure_site(base_url) ? std::string("__Host-") + kLoginCookie : kLoginCookie;
-  std::string c = name + "=" + value + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(max_age);
-  if (secure_site(base_url)) c += "; Secure";
+std::string login_cookie(bool secure, const std::string& value, int max_age) {
+  std::string c = login_cookie_name(secure) + "=" + value + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" +
+                  std::to_string(max_age);
+  if (secure) c += "; Secure";
   return c;
 }
 
@@ -240,7 +241,7 @@ web::Response AccountPages::login_start(const web::Request& req) {
                               domain::format_utc(now + 600)};
   store::save_login_attempt(*deps_.db, attempt);
   web::Response r = redirect(a.url);
-  r.set_cookies.push_back(login_cookie(deps_.renderer->base_url(), browser, 600));
+  r.set_cookies.push_back(login_cookie(deps_.sessions->settings().secure_cookie, browser, 600));
   r.route = "login_start";
   return r;
 }
@@ -250,6 +251,7 @@ web::Response AccountPages::login_callback(const web::Request& req) {
     spdlog::warn("accesso non riuscito: {}", reason);
     web::Response r = deps_.renderer->error_page(400, message);
     r.headers["Cache-Control"] = "no-store";
+    r.set_cookies.push_back(login_cookie(deps_.sessions->settings().secure_cookie, "", 0));  // this attempt is over
     r.route = "login_callback";
     return r;
   };
@@ -261,8 +263,8 @@ web::Response AccountPages::login_callback(const web::Request& req) {
   // Single use: whatever happens next, this state cannot be presented again.
   auto attempt = store::take_login_attempt(*deps_.db, identity::sha256_hex(state));
   if (!attempt) return fail("unknown-state", "Questo accesso è già stato usato o è scaduto. Riprova ad accedere.");
-  std::string cookie_name = secure_site(deps_.renderer->base_url()) ? std::string("__Host-") + kLoginCookie : kLoginCookie;
-  std::string browser = identity::SessionManager::cookie_value(req, cookie_name);
+  std::string browser =
+      identity::SessionManager::cookie_value(req, login_cookie_name(deps_.sessions->settings().secure_cookie));
   if (browser.empty() || !identity::constant_time_equal(identity::sha256_hex(browser), attempt->browser_hash))
     return fail("browser-mismatch", "L'accesso è stato avviato da un altro browser. Riprova ad accedere da qui.");
   auto expires = domain::parse_utc(attempt->expires_at);
@@ -274,7 +276,7 @@ web::Response AccountPages::login_callback(const web::Request& req) {
   // A new session id at every login: an id planted before (session fixation) is never promoted.
   web::Response r = redirect(attempt->return_to);
   r.set_cookies.push_back(deps_.sessions->start(*outcome.identity));
-  r.set_cookies.push_back(login_cookie(deps_.renderer->base_url(), "", 0));
+  r.set_cookies.push_back(login_cookie(deps_.sessions->settings().secure_cookie, "", 0));
   r.route = "login_callback";
   spdlog::info("accesso riuscito (livello {})", outcome.identity->spid_level);
   return r;

@@ -1,7 +1,9 @@
 // OpenAPI conformance test of the JSON API (/api/v1).
 //
 // Starts the real server on a throw-away SQLite database (the harness of the browser tests),
-// fetches /api/v1/openapi.yaml from it and then, for EVERY operation in that document:
+// fetches /api/v1/openapi.yaml from it and then, for EVERY operation in that document that needs
+// no login (those that do, listed in identity-operations.mjs, are exercised by
+// identity-openapi.test.mjs with a real OpenID provider; here only their description is checked):
 //   - calls it with a concrete valid request (path parameters discovered from the API itself)
 //     and with every documented query parameter, and validates status, Content-Type and body
 //     against the documented response (Ajv, OpenAPI 3.0 schemas converted to JSON Schema);
@@ -24,6 +26,7 @@ import yaml from 'js-yaml';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { start, stop, baseUrl, serverOutput, repoRoot } from '../browser/harness.mjs';
+import { IDENTITY_OPERATIONS, isIdentityOperation, securedOperationKeys } from './identity-operations.mjs';
 
 const API_PREFIX = '/api/v1';
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -31,7 +34,10 @@ const REQUEST_TIMEOUT_MS = 15_000;
 
 let doc = null; // the parsed document served by the API
 let docText = '';
-let operations = []; // [{key, method, path, op, params}]
+let allOperations = []; // [{key, method, path, op, params}], every operation of the document
+// The operations this file calls: all but those that need a login (identity-operations.mjs),
+// which tests/api/identity-openapi.test.mjs exercises with a real OpenID provider.
+let operations = [];
 let ajv = null;
 const validators = new Map();
 const fx = {}; // real values discovered from the API: service slug, istat code, ...
@@ -444,7 +450,8 @@ before(async () => {
   assert.equal(res.status, 200, `GET ${API_PREFIX}/openapi.yaml answered ${res.status}`);
   docText = text;
   doc = yaml.load(text);
-  operations = collectOperations();
+  allOperations = collectOperations();
+  operations = allOperations.filter((o) => !isIdentityOperation(o.key));
   ajv = buildAjv();
   await discover();
 });
@@ -463,7 +470,7 @@ test('the served document is OpenAPI 3.0.x, well-formed and the one in docs/', a
   assert.equal(docText, await readFile(path.join(repoRoot, 'docs', 'openapi.yaml'), 'utf8'), 'the served document differs from docs/openapi.yaml');
 
   const ids = new Set();
-  for (const o of operations) {
+  for (const o of allOperations) {
     assert.ok(o.op.operationId, `${o.key}: no operationId`);
     assert.ok(!ids.has(o.op.operationId), `${o.key}: duplicate operationId ${o.op.operationId}`);
     ids.add(o.op.operationId);
@@ -490,6 +497,17 @@ test('the served document is OpenAPI 3.0.x, well-formed and the one in docs/', a
   }
   assert.ok(doc.components?.schemas?.Problem, 'components.schemas.Problem missing');
   for (const name of Object.keys(doc.components?.schemas ?? {})) ajv.getSchema(`${OAS_ID}#/components/schemas/${name}`);
+});
+
+test('the operations left to identity-openapi.test.mjs are exactly those that need a login', () => {
+  const keys = allOperations.map((o) => o.key);
+  const missing = IDENTITY_OPERATIONS.filter((k) => !keys.includes(k));
+  assert.deepEqual(missing, [], `identity-operations.mjs lists operations that are not in the document: ${missing.join(', ')}`);
+  assert.deepEqual(
+    securedOperationKeys(doc).sort(),
+    [...IDENTITY_OPERATIONS].sort(),
+    'the operations with a security requirement differ from the list in identity-operations.mjs',
+  );
 });
 
 test('every documented operation answers a valid request as documented', async (t) => {

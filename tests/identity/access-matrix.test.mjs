@@ -28,7 +28,6 @@ import {
   assertNoLeak,
   othersSecrets,
   createDelegationPage,
-  delegationRow,
   revokeOpenDelegations,
   enteSlug,
   registerApp,
@@ -156,14 +155,21 @@ test('pages: nobody (and an application token, which pages ignore) is sent to /a
   }
 });
 
-test('pages: the matrix of the six demo people', async () => {
+test('pages: the matrix of the six demo people', async (t) => {
   const problems = [];
-  for (const row of pageRows())
+  const grid = [['', ...PEOPLE].join(' | ')];
+  for (const row of pageRows()) {
+    const seen = [];
     for (const viewer of PEOPLE) {
       const a = await get(base, row.path, who[viewer]);
+      seen.push(a.status === row.expect[viewer] ? String(a.status) : `${a.status}≠${row.expect[viewer]}`);
       const wrong = checkCell(row, viewer, a);
       if (wrong) problems.push(wrong);
     }
+    const label = row.path.replace(CITTADINO.cf, '<CF cittadino>').replace(IMPRESA.cf, '<CF impresa>').replace(app.clientId, '<client id>');
+    grid.push([label, ...seen].join(' | '));
+  }
+  for (const line of grid) t.diagnostic(line);
   assert.deepEqual(problems, [], 'cells of the matrix that do not hold');
 });
 
@@ -422,6 +428,28 @@ test('validity window: starting tomorrow is not in force, ended is refused, endi
     await revokeAsGrantor(today);
     assert.equal((await get(base, CLIENT, who.professionista)).status, 404, 'delegation ending today, revoked');
   }));
+
+test('acting for: nobody acts for the cittadina without a delegation, and nobody "acts for" themselves', async () => {
+  for (const viewer of PEOPLE.filter((id) => id !== 'cittadino')) {
+    const fresh = await loginAs(viewer); // a session that never acted for anybody
+    const a = await postForm(base, '/area-personale/per-conto-di', fresh, { soggetto: CITTADINO.cf });
+    assert.ok([403, 404].includes(a.status), `${viewer} acting for the cittadina: ${a.status}`);
+    assertNoLeak(a.body, CLIENT_SECRETS, `${viewer} acting for the cittadina`);
+    const me = await apiCall(base, 'GET', '/api/v1/me', fresh);
+    assert.equal(me.json.acting_for, undefined, `${viewer} acts for someone after a refusal`);
+  }
+  assert.equal((await postForm(base, '/area-personale/per-conto-di', null, { soggetto: CITTADINO.cf }, { csrf: false })).status, 401);
+  // Choosing oneself is not acting on someone's behalf: no "per conto di" banner, no acting_for.
+  for (const viewer of ['cittadino', 'professionista']) {
+    const self = await loginAs(viewer);
+    const a = await postForm(base, '/area-personale/per-conto-di', self, { soggetto: person(viewer).cf });
+    assert.ok(a.status < 500, `${viewer} acting for themselves: ${a.status}`);
+    const dash = await get(base, '/area-personale', self);
+    assert.ok(!/Stai operando/.test(dash.body), `${viewer} is shown as acting on their own behalf`);
+    const me = await apiCall(base, 'GET', '/api/v1/me', self);
+    assert.equal(me.json.acting_for, undefined, `${viewer}: acting_for = themselves`);
+  }
+});
 
 test('a revoked application: its token is refused at once (401), its page says so', async () => {
   const name = `Applicazione da revocare ${tag}`;
