@@ -30,8 +30,9 @@ node_suite() {  # node_suite NAME [DATABASE_URL]: a Node suite against the real 
   local suite=$1 log="$work/$1-${2:+pg}.log" p f
   ls tests/$suite/*.test.mjs >/dev/null 2>&1 || return 0
   echo "==> test $suite (node)${2:+ su PostgreSQL}"
+  # On PostgreSQL the files of a suite share one database: one file at a time.
   AU_TEST_DATABASE_URL="${2:-}" AU_BINARY="$PWD/$BUILD/accesso-unico" \
-    node --test --test-reporter=spec tests/$suite/ 2>&1 | tee "$log"
+    node --test ${2:+--test-concurrency=1} --test-reporter=spec tests/$suite/ 2>&1 | tee "$log"
   p=$(grep -E "^ℹ pass [0-9]+" "$log" | awk '{print $3}'); f=$(grep -E "^ℹ fail [0-9]+" "$log" | awk '{print $3}')
   if [ -z "$p" ]; then fail=$((fail + 1)); else pass=$((pass + p)); fail=$((fail + ${f:-0})); fi
 }

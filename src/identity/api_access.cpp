@@ -44,6 +44,21 @@ TokenResponse oauth_error(int status, const std::string& code, const std::string
                        {"detail", description}}};
 }
 
+// A string member of a JSON object, or "" when absent or not a string (never throws: tokens
+// come from outside).
+std::string string_member(const json& j, const char* name) {
+  auto it = j.find(name);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// Media types compare case-insensitively and may carry parameters (";charset=...").
+bool is_form_type(const std::string& content_type) {
+  std::string_view t = content_type;
+  t = t.substr(0, t.find(';'));
+  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+  return web::iequals(t, "application/x-www-form-urlencoded");
+}
+
 const std::string* form_value(const std::vector<web::QueryParam>& form, const std::string& key) {
   const std::string* found = nullptr;
   for (const auto& p : form)
@@ -216,7 +231,7 @@ std::optional<store::ApplicationRecord> ApiAccess::authenticate_client(const std
     expect.max_age_seconds = 300;
     expect.require_jti = true;
     std::string reason = check_claims(jws->payload, expect);
-    if (reason.empty() && jws->payload.value("sub", std::string()) != client_id) reason = "wrong-subject";
+    if (reason.empty() && string_member(jws->payload, "sub") != client_id) reason = "wrong-subject";
     if (!reason.empty()) {
       error = "Asserzione del client non accettata (" + reason + ").";
       return std::nullopt;
@@ -255,8 +270,7 @@ std::optional<store::ApplicationRecord> ApiAccess::authenticate_client(const std
 }
 
 TokenResponse ApiAccess::issue_token(const web::Request& req) {
-  std::string ctype = req.header("Content-Type");
-  if (ctype.rfind("application/x-www-form-urlencoded", 0) != 0)
+  if (!is_form_type(req.header("Content-Type")))
     return oauth_error(400, "invalid_request", "Il corpo deve essere application/x-www-form-urlencoded.");
   std::vector<web::QueryParam> form;
   if (req.body.size() > 16384 || !web::parse_query(req.body, form))
@@ -266,6 +280,11 @@ TokenResponse ApiAccess::issue_token(const web::Request& req) {
   if (!grant) return oauth_error(400, "invalid_request", "grant_type mancante.");
   if (*grant != "client_credentials")
     return oauth_error(400, "unsupported_grant_type", "Questo endpoint rilascia solo token client_credentials.");
+  // RFC 6749 §2.3: a client uses exactly one authentication method per request.
+  int methods = (req.header("Authorization").empty() ? 0 : 1) + (form_value(form, "client_secret") ? 1 : 0) +
+                (form_value(form, "client_assertion") ? 1 : 0);
+  if (methods > 1)
+    return oauth_error(400, "invalid_request", "Usa un solo metodo di autenticazione del client per richiesta.");
   std::string error;
   auto app = authenticate_client(form, req, error);
   if (!app) {
@@ -309,7 +328,7 @@ BearerCheck ApiAccess::authenticate(const std::string& bearer) {
     out.error = "malformed-token";
     return out;
   }
-  if (jws->header.value("typ", std::string()) != "at+jwt") {
+  if (string_member(jws->header, "typ") != "at+jwt") {
     out.error = "wrong-token-type";  // an ID token or a client assertion is not an access token
     return out;
   }
@@ -330,7 +349,7 @@ BearerCheck ApiAccess::authenticate(const std::string& bearer) {
     out.error = reason;
     return out;
   }
-  std::string client_id = jws->payload.value("client_id", std::string());
+  std::string client_id = string_member(jws->payload, "client_id");
   auto app = store::find_application(db_, client_id);
   if (!app || app->status != "attiva") {
     out.error = "application-revoked";
@@ -339,7 +358,7 @@ BearerCheck ApiAccess::authenticate(const std::string& bearer) {
   domain::Principal p;
   p.kind = domain::Principal::Kind::Application;
   p.subject = client_id;
-  for (const auto& s : split_spaces(jws->payload.value("scope", std::string()))) p.scopes.insert(s);
+  for (const auto& s : split_spaces(string_member(jws->payload, "scope"))) p.scopes.insert(s);
   p.environment = app->environment;
   p.application_owner = app->owner;
   out.principal = std::move(p);

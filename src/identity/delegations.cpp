@@ -102,7 +102,10 @@ DelegationResult DelegationService::reject(const domain::Principal& actor, const
   domain::Resource res;
   res.owner = d->grantor;
   res.delegate = d->delegate;
-  if (auto dec = domain::decide(actor, domain::Action::AcceptDelegation, res, now); !dec) return denied(dec);
+  // Whoever a delegation is addressed to may turn it down, professional or not; the grantor
+  // withdraws it with revoke() instead.
+  if (auto dec = domain::decide(actor, domain::Action::ManageDelegation, res, now); !dec) return denied(dec);
+  if (actor.subject != d->delegate) return {403, "", "not-delegate", std::nullopt, ""};
   if (!store::transition_delegation(db_, id, {"in-attesa"}, "rifiutata", actor.subject, "rifiutata", now))
     return {409, "Si può rifiutare solo una delega in attesa di accettazione.", "", std::nullopt, ""};
   return {200, "", "", store::find_delegation(db_, id), ""};

@@ -24,10 +24,11 @@ std::string string_claim(const json& j, const std::string& name) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-// Only http(s) URLs on the provider's own scheme: a discovery document that points the token
-// endpoint elsewhere would leak the client secret.
-bool plausible_endpoint(const std::string& url) {
-  return url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
+// Only URLs on the issuer's own scheme: a discovery document of an https provider that names a
+// plain-http token endpoint would have the client secret sent in clear.
+bool plausible_endpoint(const std::string& url, const std::string& issuer) {
+  std::string scheme = issuer.rfind("https://", 0) == 0 ? "https://" : "http://";
+  return url.rfind(scheme, 0) == 0 && url.size() > scheme.size();
 }
 
 }  // namespace
@@ -62,8 +63,9 @@ const OidcClient::Metadata& OidcClient::metadata() {
   // OIDC Discovery §4.3: the issuer in the document must be the one we asked.
   std::string issuer = m.issuer;
   while (!issuer.empty() && issuer.back() == '/') issuer.pop_back();
-  if (issuer != settings_.issuer || !plausible_endpoint(m.authorization_endpoint) ||
-      !plausible_endpoint(m.token_endpoint) || !plausible_endpoint(m.jwks_uri))
+  if (issuer != settings_.issuer || !plausible_endpoint(m.authorization_endpoint, issuer) ||
+      !plausible_endpoint(m.token_endpoint, issuer) || !plausible_endpoint(m.jwks_uri, issuer) ||
+      (!m.end_session_endpoint.empty() && !plausible_endpoint(m.end_session_endpoint, issuer)))
     throw std::runtime_error("Il servizio di autenticazione ha una configurazione non valida.");
   metadata_ = std::move(m);
   return *metadata_;
@@ -113,7 +115,11 @@ LoginOutcome OidcClient::finish(const std::string& code, const std::string& code
   std::string token_endpoint;
   {
     std::lock_guard lock(mutex_);
-    token_endpoint = metadata().token_endpoint;
+    try {
+      token_endpoint = metadata().token_endpoint;
+    } catch (const std::exception&) {
+      return {std::nullopt, "provider-unreachable"};
+    }
   }
   web::OutboundRequest req;
   req.method = "POST";
@@ -141,6 +147,7 @@ LoginOutcome OidcClient::finish(const std::string& code, const std::string& code
 
 LoginOutcome OidcClient::verify_id_token(const std::string& id_token, const std::string& nonce,
                                          std::int64_t now_seconds) {
+  if (nonce.empty()) return {std::nullopt, "missing-expected-nonce"};  // every login sends one
   std::string error;
   auto jws = parse_jws(id_token, error);
   if (!jws) return {std::nullopt, "malformed-token"};

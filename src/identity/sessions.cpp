@@ -29,6 +29,16 @@ bool plausible_id(const std::string& id) {
 
 domain::Principal anonymous() { return {}; }
 
+domain::Decision acting_for_allowed(const domain::Principal& who, const std::string& subject, const std::string& now) {
+  domain::Resource res;
+  res.owner = subject;
+  domain::Decision d = domain::decide(who, domain::Action::ViewPersonData, res, now);
+  // Only through a delegation in force or for a represented business: nobody acts for themselves.
+  if (d && (subject == who.subject || (d.delegation_id.empty() && !who.businesses.count(subject))))
+    return domain::Decision{false, 404, "not-a-client", ""};
+  return d;
+}
+
 bool csrf_ok(const web::Request& req, const ActiveSession& s, const std::string& submitted, const std::string& base_url) {
   std::string origin = req.header("Origin");
   if (!origin.empty() && origin != base_url) return false;
@@ -136,6 +146,14 @@ std::shared_ptr<const ActiveSession> SessionManager::load(const std::string& id_
   auto s = std::make_shared<ActiveSession>();
   s->record = std::move(*rec);
   s->principal = principal_for(s->record.fiscal_code);
+  if (!s->record.acting_for.empty() &&
+      !acting_for_allowed(s->principal, s->record.acting_for, domain::format_utc(epoch_now()))) {
+    // The delegation was revoked or has expired since the person chose to act for someone:
+    // they act for themselves again.
+    store::set_acting_for(db_, id_hash, "", "");
+    s->record.acting_for.clear();
+    s->record.acting_delegation.clear();
+  }
   return s;
 }
 

@@ -88,6 +88,10 @@ class SessionManager {
 // when the browser sends Origin, comes from our own origin.
 bool csrf_ok(const web::Request& req, const ActiveSession& s, const std::string& submitted, const std::string& base_url);
 
+// May `who` act for `subject` (a client who delegated them, or a business they represent)?
+// Never for themselves. The decision carries the delegation used, if any.
+domain::Decision acting_for_allowed(const domain::Principal& who, const std::string& subject, const std::string& now);
+
 // Anonymous principal.
 domain::Principal anonymous();
 

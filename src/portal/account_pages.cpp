@@ -66,6 +66,12 @@ domain::Resource owner_resource(const std::string& owner) {
   return r;
 }
 
+// valid_until is stored exclusive (the day after the last one): people read the last day.
+std::string last_day_label(const std::string& valid_until) {
+  auto t = domain::parse_utc(valid_until);
+  return t ? date_label(domain::format_utc(*t - 86400)) : date_label(valid_until);
+}
+
 std::string mask_fiscal_code(const std::string& cf) {
   // Lists that others may see show the code partially: enough to recognise, not to reuse.
   return cf.size() == 16 ? cf.substr(0, 6) + "*****" + cf.substr(11) : cf;
@@ -354,7 +360,7 @@ web::Response AccountPages::delegations_page(const Session& s, const std::string
                 {"delegate", d.delegate},
                 {"scope", scope_label(d, *cat)},
                 {"valid_from", date_label(d.valid_from)},
-                {"valid_until", date_label(d.valid_until)},
+                {"valid_until", last_day_label(d.valid_until)},
                 {"status", status_label(d.status)},
                 {"pending", d.status == "in-attesa"},
                 {"can_revoke", open},
@@ -429,7 +435,7 @@ web::Response AccountPages::delegation_post(const web::Request& req, const Sessi
 
 web::Response AccountPages::client_page(const Session& s, const std::string& grantor) {
   std::string now = now_utc();
-  auto dec = domain::decide(s.principal, Action::ViewPersonData, owner_resource(grantor), now);
+  auto dec = identity::acting_for_allowed(s.principal, grantor, now);
   if (!dec) return denied(domain::Decision{false, 404, dec.reason, ""}, "area assistito");
   store::record_action_on_behalf(*deps_.db, {now, s.record.fiscal_code, grantor, dec.delegation_id,
                                              "consultazione dell'area personale", "/area-personale/assistiti"});
@@ -444,7 +450,7 @@ web::Response AccountPages::client_page(const Session& s, const std::string& gra
     delegations.push_back({{"scope", scope_label(d, *cat)},
                            {"status", status_label(d.status)},
                            {"valid_from", date_label(d.valid_from)},
-                           {"valid_until", date_label(d.valid_until)}});
+                           {"valid_until", last_day_label(d.valid_until)}});
   }
   ctx["client"] = {{"name", name}, {"subject", grantor}, {"delegations", delegations}};
   return render("account_client", ctx, "client");
@@ -462,7 +468,7 @@ web::Response AccountPages::act_for_post(const web::Request& req, const Session&
     deps_.sessions->act_for(s, "", "");
     return redirect("/area-personale");
   }
-  auto dec = domain::decide(s.principal, Action::ViewPersonData, owner_resource(subject), now);
+  auto dec = identity::acting_for_allowed(s.principal, subject, now);
   if (!dec) return denied(dec, "operare per conto");
   deps_.sessions->act_for(s, subject, dec.delegation_id);
   store::record_action_on_behalf(*deps_.db, {now, s.record.fiscal_code, subject, dec.delegation_id,

@@ -38,6 +38,16 @@ YAML::Node resolve(const YAML::Node& root, const YAML::Node& n) {
   return cur;
 }
 
+// 2 -> "2", 2.5 -> "2,5": Italian decimal comma, no trailing ".0".
+std::string rate_label(double r) {
+  if (r == static_cast<double>(static_cast<long long>(r))) return std::to_string(static_cast<long long>(r));
+  std::string s = std::to_string(r);
+  while (!s.empty() && s.back() == '0') s.pop_back();
+  for (auto& c : s)
+    if (c == '.') c = ',';
+  return s;
+}
+
 }  // namespace
 
 json openapi_reference(const std::filesystem::path& file) {
@@ -196,7 +206,7 @@ web::Response DeveloperPages::application(const identity::ActiveSession& s, cons
                 {"uses_secret", app->auth_method == "client_secret"},
                 {"active", app->status == "attiva"},
                 {"status", app->status},
-                {"rate", app->rate_per_second},
+                {"rate", rate_label(app->rate_per_second)},
                 {"burst", app->burst},
                 {"quota", app->daily_quota},
                 {"usage", usage},

@@ -228,7 +228,7 @@ const PAGES = [
   '/area-personale (cittadino)',
   '/area-personale/deleghe (cittadino, after creating a delegation with the form)',
   '/area-personale (professionista, with an accepted delegation)',
-  '/area-personale/deleghe (professionista)',
+  '/area-personale/deleghe (professionista, right after accepting it with the form)',
   '/area-personale/amministrazione (amministratore)',
   '/area-personale/redazione (amministratore)',
   '/area-personale/enti/<Comune di Perugia> (operatore)',
@@ -242,13 +242,15 @@ describe('accessibility behind the login: axe-core (wcag2a, wcag2aa, wcag21a, wc
   const consoles = new Map();
 
   before(async () => {
-    const visit = async (context, label, path, expectPath = path) => {
+    // Opens `path`, checks it answered 200 there (and `check(page)` if given), then audits it.
+    const visit = async (context, label, path, check) => {
       const page = await newPage(context);
       consoles.set(label, watchConsole(page));
       try {
         const res = await page.goto(base + path, { waitUntil: 'load' });
         assert.equal(res.status(), 200, `GET ${path}: ${res.status()}`);
-        assert.equal(new URL(page.url()).pathname, expectPath, `GET ${path} ended on ${page.url()}`);
+        assert.equal(new URL(page.url()).pathname, path, `GET ${path} ended on ${page.url()}`);
+        if (check) await check(page);
         return await audit(page, label);
       } finally {
         await page.close();
@@ -266,7 +268,11 @@ describe('accessibility behind the login: axe-core (wcag2a, wcag2aa, wcag21a, wc
     const maria = await contextFor('cittadino');
     const luca = await contextFor('professionista');
     let acceptanceCode = null;
-    await record(PAGES[1], () => visit(maria, PAGES[1], '/area-personale'));
+    await record(PAGES[1], () =>
+      visit(maria, PAGES[1], '/area-personale', async (page) => {
+        assert.ok(clean(await page.locator('main').innerText()).includes(fullName('cittadino')), 'her name in the personal area');
+      }),
+    );
     await record(PAGES[2], async () => {
       const page = await newPage(maria);
       consoles.set(PAGES[2], watchConsole(page));
@@ -304,14 +310,20 @@ describe('accessibility behind the login: axe-core (wcag2a, wcag2aa, wcag21a, wc
         await page.close();
       }
     });
-    await record(PAGES[3], async () => {
-      const a = await visit(luca, PAGES[3], '/area-personale');
-      return a;
-    });
+    await record(PAGES[3], () =>
+      visit(luca, PAGES[3], '/area-personale', async (page) => {
+        const clients = clean(await page.locator('main section[aria-labelledby="clients-title"]').innerText());
+        assert.ok(clients.includes(fullName('cittadino')), `the dashboard lists his client ${fullName('cittadino')}: "${clients}"`);
+      }),
+    );
     await luca.close();
 
     // Developer pages, logged in as the cittadino: home, then an application registered with the form.
-    await record(PAGES[9], () => visit(maria, PAGES[9], '/sviluppatori'));
+    await record(PAGES[9], () =>
+      visit(maria, PAGES[9], '/sviluppatori', async (page) => {
+        assert.equal(await page.locator('main form[action="/sviluppatori/applicazioni"]').count(), 1, 'the registration form is shown');
+      }),
+    );
     await record(PAGES[11], async () => {
       const page = await newPage(maria);
       consoles.set(PAGES[11], watchConsole(page));
@@ -337,7 +349,11 @@ describe('accessibility behind the login: axe-core (wcag2a, wcag2aa, wcag21a, wc
 
     // The administrator and the operator.
     const chiara = await contextFor('amministratore');
-    await record(PAGES[5], () => visit(chiara, PAGES[5], '/area-personale/amministrazione'));
+    await record(PAGES[5], () =>
+      visit(chiara, PAGES[5], '/area-personale/amministrazione', async (page) => {
+        assert.ok((await page.locator('main table').count()) > 0, 'the roles and applications tables are shown');
+      }),
+    );
     await record(PAGES[6], () => visit(chiara, PAGES[6], '/area-personale/redazione'));
     await chiara.close();
     const francesca = await contextFor('operatore');

@@ -270,8 +270,8 @@ test('pages: the professional rejects a pending delegation', clean(async () => {
   const pro = await loginAs('professionista');
   const offered = await get(base, '/area-personale/deleghe', pro);
   assert.ok(delegationRow(offered.body, created.id).includes(`/area-personale/deleghe/${created.id}/rifiuta`), '"Rifiuta" offered');
-  // The grantor is not the one who rejects.
-  assert.equal((await postForm(base, `/area-personale/deleghe/${created.id}/rifiuta`, who.cittadino, {})).status, 404);
+  // The grantor is not the one who rejects (she withdraws it with "Revoca"): 403, she knows it exists.
+  assert.equal((await postForm(base, `/area-personale/deleghe/${created.id}/rifiuta`, who.cittadino, {})).status, 403);
   const rejected = await postForm(base, `/area-personale/deleghe/${created.id}/rifiuta`, pro, {});
   assert.equal(rejected.status, 200);
   assert.equal(notice(rejected.body), 'Delega rifiutata.');
@@ -391,7 +391,7 @@ test('API: create (201, code once), accept, list, renounce, reject', clean(async
   assert.equal(second.status, 201, second.body);
   assert.deepEqual(second.json.enti, ['comune-054039']);
   assert.equal(second.json.all_services, false);
-  assertProblem(await apiCall(base, 'POST', `/api/v1/delegations/${second.json.id}/reject`, who.cittadino, {}), 404, 'the grantor rejecting');
+  assertProblem(await apiCall(base, 'POST', `/api/v1/delegations/${second.json.id}/reject`, who.cittadino, {}), 403, 'the grantor rejecting');
   const rejected = await apiCall(base, 'POST', `/api/v1/delegations/${second.json.id}/reject`, who.professionista, {});
   assert.equal(rejected.status, 200);
   assert.equal(rejected.json.status, 'rifiutata');

@@ -305,18 +305,24 @@ TEST_F(DelegationServiceTest, RejectOnlyWhilePendingAndOnlyByTheDelegate) {
   DelegationResult pending = grant_ok(person(kGrantor), request());
   ASSERT_TRUE(pending.delegation.has_value());
   const std::string id = pending.delegation->id;
-  // The grantor and a stranger cannot reject (they are not the delegate).
-  EXPECT_EQ(service().reject(person(kGrantor), id, kNow).status, 404);
+  // The grantor is a party (knows it exists) but withdraws with revoke(), not reject().
+  EXPECT_EQ(service().reject(person(kGrantor), id, kNow).status, 403);
+  // A stranger does not learn that it exists.
   EXPECT_EQ(service().reject(intermediary(kStranger), id, kNow).status, 404);
-  EXPECT_EQ(service().reject(person(kDelegate), id, kNow).status, 403);  // not an intermediary
+  EXPECT_EQ(service().reject(domain::Principal{}, id, kNow).status, 403);
   EXPECT_EQ(service().reject(intermediary(kDelegate), "dlg-nessuna", kNow).status, 404);
   EXPECT_EQ(status_of(id), "in-attesa");
 
-  DelegationResult rejected = service().reject(intermediary(kDelegate), id, "2026-03-01T11:00:00Z");
-  ASSERT_EQ(rejected.status, 200) << rejected.error;
+  // Whoever it is addressed to may turn it down, intermediary role or not.
+  DelegationResult rejected = service().reject(person(kDelegate), id, "2026-03-01T11:00:00Z");
+  ASSERT_EQ(rejected.status, 200) << rejected.error << rejected.reason;
   ASSERT_TRUE(rejected.delegation.has_value());
   EXPECT_EQ(rejected.delegation->status, "rifiutata");
   EXPECT_EQ(service().reject(intermediary(kDelegate), id, kNow).status, 409);
+  auto history = store::delegation_history(*db_, id);
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[1].event, "rifiutata");
+  EXPECT_EQ(history[1].actor, kDelegate);
   // A rejected delegation can no longer be accepted with its code.
   EXPECT_NE(service().accept(intermediary(kDelegate), pending.acceptance_code, kNow).status, 200);
   EXPECT_EQ(status_of(id), "rifiutata");
