@@ -1,20 +1,18 @@
-// Login, logout, the personal area and its role dashboards. Page contexts are plain JSON for
-// the templates account_*.mustache; every decision about who may see what is domain::decide().
+// The personal area: routing of /area-personale, the dashboard, delegations and acting for a
+// client. Login and logout are in account_login.cpp, the role dashboards (ente, editors,
+// administration) in account_roles.cpp. Every decision about who may see what is
+// domain::decide().
 #include "portal/account_pages.h"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <ctime>
 #include <set>
 
-#include "domain/completeness.h"
 #include "domain/fiscal_code.h"
 #include "domain/utc_time.h"
 #include "identity/crypto.h"
-#include "identity/roles.h"
 #include "portal/view_helpers.h"
-#include "store/catalog_repository.h"
 #include "store/identity_repository.h"
 
 namespace au::portal {
@@ -23,22 +21,6 @@ using nlohmann::json;
 using domain::Action;
 
 namespace {
-
-std::int64_t epoch_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
-std::string now_utc() { return domain::format_utc(epoch_now()); }
-
-const char* kLoginCookie = "au_login";  // binds the authorization request to this browser
-
-// Same rule as the session cookie (identity::SessionSettings::secure_cookie): __Host- needs
-// Secure; on plain-HTTP localhost the plain name is the only one browsers keep.
-std::string login_cookie_name(bool secure) { return secure ? std::string("__Host-") + kLoginCookie : kLoginCookie; }
-
-std::string login_cookie(bool secure, const std::string& value, int max_age) {
-  std::string c = login_cookie_name(secure) + "=" + value + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" +
-                  std::to_string(max_age);
-  if (secure) c += "; Secure";
-  return c;
-}
 
 std::string status_label(const std::string& status) {
   if (status == "in-attesa") return "In attesa di accettazione";
@@ -58,12 +40,6 @@ std::string scope_label(const store::DelegationRecord& d, const domain::CatalogS
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : "; ") + n;
   return out.empty() ? "Nessun servizio" : out;
-}
-
-domain::Resource owner_resource(const std::string& owner) {
-  domain::Resource r;
-  r.owner = owner;
-  return r;
 }
 
 // valid_until is stored exclusive (the day after the last one): people read the last day.
@@ -211,99 +187,6 @@ std::optional<web::Response> AccountPages::handle(const web::Request& req, const
   return deps_.renderer->error_page(404, "La pagina che cerchi non esiste nell'area personale.");
 }
 
-// --- login and logout ------------------------------------------------------------------
-
-web::Response AccountPages::login_page(const web::Request& req, const identity::Caller& caller) {
-  std::vector<web::QueryParam> q;
-  if (!web::parse_query(req.query, q)) return deps_.renderer->error_page(400, "Parametri della richiesta non validi.");
-  std::string back = safe_return_to(form_get(q, "ritorno"));
-  if (caller.session) return redirect(back);
-  json ctx = deps_.renderer->base_context("Accedi - UmbriaSemplice",
-                                          "Accedi all'area personale di UmbriaSemplice con SPID o CIE.", "/accedi");
-  ctx["page"]["noindex"] = true;
-  ctx["page"]["breadcrumb"] = breadcrumb({{"Home", "/"}, {"Accedi", ""}});
-  ctx["login"] = {{"start_url", "/auth/login?ritorno=" + web::percent_encode(back)},
-                  {"configured", deps_.oidc != nullptr},
-                  {"demo", deps_.oidc && deps_.oidc->settings().demo},
-                  {"issuer", deps_.oidc ? deps_.oidc->settings().issuer : ""}};
-  return render("account_login", ctx, "login", deps_.oidc ? 200 : 503);
-}
-
-web::Response AccountPages::login_start(const web::Request& req) {
-  if (!deps_.oidc) return deps_.renderer->error_page(503, "L'accesso con SPID e CIE non è configurato su questo server.");
-  std::vector<web::QueryParam> q;
-  if (!web::parse_query(req.query, q)) return deps_.renderer->error_page(400, "Parametri della richiesta non validi.");
-  identity::AuthorizationRequest a;
-  try {
-    a = deps_.oidc->begin();
-  } catch (const std::exception& e) {
-    spdlog::error("provider di identità non raggiungibile: {}", e.what());
-    return deps_.renderer->error_page(503, e.what());
-  }
-  std::string browser = identity::random_token(43);
-  std::int64_t now = epoch_now();
-  store::LoginAttempt attempt{identity::sha256_hex(a.state), identity::sha256_hex(browser), a.nonce,
-                              a.code_verifier, safe_return_to(form_get(q, "ritorno")), domain::format_utc(now),
-                              domain::format_utc(now + 600)};
-  store::save_login_attempt(*deps_.db, attempt);
-  web::Response r = redirect(a.url);
-  r.set_cookies.push_back(login_cookie(deps_.sessions->settings().secure_cookie, browser, 600));
-  r.route = "login_start";
-  return r;
-}
-
-web::Response AccountPages::login_callback(const web::Request& req) {
-  auto fail = [&](const std::string& reason, const std::string& message) {
-    spdlog::warn("accesso non riuscito: {}", reason);
-    web::Response r = deps_.renderer->error_page(400, message);
-    r.headers["Cache-Control"] = "no-store";
-    r.set_cookies.push_back(login_cookie(deps_.sessions->settings().secure_cookie, "", 0));  // this attempt is over
-    r.route = "login_callback";
-    return r;
-  };
-  if (!deps_.oidc) return deps_.renderer->error_page(503, "L'accesso con SPID e CIE non è configurato su questo server.");
-  std::vector<web::QueryParam> q;
-  if (!web::parse_query(req.query, q)) return fail("bad-query", "La risposta del servizio di accesso non è valida.");
-  std::string state = form_get(q, "state"), code = form_get(q, "code"), error = form_get(q, "error");
-  if (state.empty() || state.size() > 200) return fail("missing-state", "La risposta del servizio di accesso non è valida. Riprova ad accedere.");
-  // Single use: whatever happens next, this state cannot be presented again.
-  auto attempt = store::take_login_attempt(*deps_.db, identity::sha256_hex(state));
-  if (!attempt) return fail("unknown-state", "Questo accesso è già stato usato o è scaduto. Riprova ad accedere.");
-  std::string browser =
-      identity::SessionManager::cookie_value(req, login_cookie_name(deps_.sessions->settings().secure_cookie));
-  if (browser.empty() || !identity::constant_time_equal(identity::sha256_hex(browser), attempt->browser_hash))
-    return fail("browser-mismatch", "L'accesso è stato avviato da un altro browser. Riprova ad accedere da qui.");
-  auto expires = domain::parse_utc(attempt->expires_at);
-  if (!expires || epoch_now() >= *expires) return fail("attempt-expired", "Hai impiegato troppo tempo. Riprova ad accedere.");
-  if (!error.empty()) return fail("provider-error", "L'accesso è stato annullato o non è riuscito. Puoi riprovare quando vuoi.");
-  if (code.empty() || code.size() > 2048) return fail("missing-code", "La risposta del servizio di accesso non è valida.");
-  auto outcome = deps_.oidc->finish(code, attempt->code_verifier, attempt->nonce, epoch_now());
-  if (!outcome.identity) return fail(outcome.error, "Non è stato possibile verificare la tua identità. Riprova ad accedere.");
-  // A new session id at every login: an id planted before (session fixation) is never promoted.
-  web::Response r = redirect(attempt->return_to);
-  r.set_cookies.push_back(deps_.sessions->start(*outcome.identity));
-  r.set_cookies.push_back(login_cookie(deps_.sessions->settings().secure_cookie, "", 0));
-  r.route = "login_callback";
-  spdlog::info("accesso riuscito (livello {})", outcome.identity->spid_level);
-  return r;
-}
-
-web::Response AccountPages::logout(const web::Request& req, const Session& s) {
-  std::vector<web::QueryParam> form;
-  if (auto bad = read_form(req, s, form)) return *bad;
-  std::string id_token = s.record.id_token;
-  std::string cookie = deps_.sessions->end(s);
-  std::string target = "/?uscita=1";
-  if (deps_.oidc) {
-    std::string provider = deps_.oidc->end_session_url(id_token, identity::random_token(32));
-    if (!provider.empty()) target = provider;  // RP-initiated logout: the provider ends its session too
-  }
-  web::Response r = redirect(target);
-  r.set_cookies.push_back(cookie);
-  r.route = "logout";
-  return r;
-}
-
 // --- personal area ---------------------------------------------------------------------
 
 web::Response AccountPages::dashboard(const Session& s) {
@@ -316,7 +199,7 @@ web::Response AccountPages::dashboard(const Session& s) {
   ctx["businesses"] = businesses;
   ctx["has_businesses"] = !businesses.empty();
   json clients = json::array();
-  std::string now = now_utc();
+  std::string now = store::now_iso8601();
   std::set<std::string> seen;
   for (const auto& d : p.delegations_received)
     if (domain::delegation_in_force(d, now) && seen.insert(d.grantor).second) {
@@ -384,7 +267,7 @@ web::Response AccountPages::delegations_page(const Session& s, const std::string
   json enti = json::array();
   for (const auto& e : cat->enti()) enti.push_back({{"id", e.id}, {"name", e.name}});
   ctx["enti"] = enti;
-  std::string today = now_utc().substr(0, 10);
+  std::string today = store::now_iso8601().substr(0, 10);
   ctx["form"] = {{"today", today}};
   ctx["notice"] = notice;
   ctx["error"] = error;
@@ -395,7 +278,7 @@ web::Response AccountPages::delegation_post(const web::Request& req, const Sessi
                                             const std::vector<std::string>& parts) {
   std::vector<web::QueryParam> form;
   if (auto bad = read_form(req, s, form)) return *bad;
-  const std::string now = now_utc();
+  const std::string now = store::now_iso8601();
   identity::DelegationResult res;
   std::string done;
   if (parts.size() == 2) {
@@ -434,7 +317,7 @@ web::Response AccountPages::delegation_post(const web::Request& req, const Sessi
 }
 
 web::Response AccountPages::client_page(const Session& s, const std::string& grantor) {
-  std::string now = now_utc();
+  std::string now = store::now_iso8601();
   auto dec = identity::acting_for_allowed(s.principal, grantor, now);
   if (!dec) return denied(domain::Decision{false, 404, dec.reason, ""}, "area assistito");
   store::record_action_on_behalf(*deps_.db, {now, s.record.fiscal_code, grantor, dec.delegation_id,
@@ -460,7 +343,7 @@ web::Response AccountPages::act_for_post(const web::Request& req, const Session&
   std::vector<web::QueryParam> form;
   if (auto bad = read_form(req, s, form)) return *bad;
   std::string subject = form_get(form, "soggetto");
-  std::string now = now_utc();
+  std::string now = store::now_iso8601();
   if (subject.empty()) {
     if (!s.record.acting_for.empty())
       store::record_action_on_behalf(*deps_.db, {now, s.record.fiscal_code, s.record.acting_for,
@@ -474,111 +357,6 @@ web::Response AccountPages::act_for_post(const web::Request& req, const Session&
   store::record_action_on_behalf(*deps_.db, {now, s.record.fiscal_code, subject, dec.delegation_id,
                                              "inizio dell'operatività per conto", ""});
   return redirect("/area-personale");
-}
-
-web::Response AccountPages::ente_page(const Session& s, const std::string& ente_slug) {
-  auto cat = deps_.catalog();
-  const domain::Ente* e = cat->ente_by_slug(ente_slug);
-  domain::Resource res;
-  res.ente_id = e ? e->id : "";
-  auto dec = domain::decide(s.principal, Action::ViewEnteData, res, now_utc());
-  if (!e) return deps_.renderer->error_page(404, "L'ente richiesto non esiste.");
-  if (!dec) return denied(dec, "dati dell'ente");
-  json ctx = context(s, e->name, "/area-personale/enti/" + e->slug, {{"Area personale", "/area-personale"}, {e->name, ""}});
-  json rows = json::array();
-  std::vector<const domain::Service*> services;
-  if (e->kind == domain::EnteKind::Comune)
-    services = cat->services_in(*e);
-  else
-    for (const auto& svc : cat->services())
-      if (svc.competent_ente_id == e->id) services.push_back(&svc);
-  for (const auto* svc : services) {
-    auto fb = store::feedback_stats(*deps_.db, svc->id);
-    rows.push_back({{"title", svc->title},
-                    {"url", "/servizi/" + svc->slug},
-                    {"clicks", store::click_count(*deps_.db, svc->id, e->id)},
-                    {"feedback", fb.count}});
-  }
-  ctx["ente"] = {{"name", e->name}, {"services", rows}, {"count", rows.size()}};
-  return render("account_ente", ctx, "ente_dashboard");
-}
-
-web::Response AccountPages::editorial_page(const Session& s) {
-  auto dec = domain::decide(s.principal, Action::ViewEditorialDashboard, {}, now_utc());
-  if (!dec) return denied(dec, "cruscotto redazionale");
-  auto cat = deps_.catalog();
-  bool admin = s.principal.has(domain::Role::Amministratore);
-  json ctx = context(s, "Redazione", "/area-personale/redazione", {{"Area personale", "/area-personale"}, {"Redazione", ""}});
-  json rows = json::array();
-  for (const auto& svc : cat->services()) {
-    if (!admin && !s.principal.communities.count(svc.category)) continue;
-    auto c = domain::assess_completeness(svc);
-    std::string missing;
-    for (const auto& m : c.missing) missing += (missing.empty() ? "" : ", ") + m;
-    rows.push_back({{"title", svc.title},
-                    {"url", "/servizi/" + svc.slug},
-                    {"category", cat->term_label("subject-matter", svc.category)},
-                    {"score", c.score},
-                    {"missing", missing}});
-  }
-  std::stable_sort(rows.begin(), rows.end(), [](const json& a, const json& b) { return a["score"] < b["score"]; });
-  json communities = json::array();
-  for (const auto& c : s.principal.communities) communities.push_back(cat->term_label("subject-matter", c));
-  ctx["editorial"] = {{"services", rows}, {"communities", communities}, {"all", admin}};
-  return render("account_editorial", ctx, "editorial_dashboard");
-}
-
-web::Response AccountPages::admin_page(const Session& s, const std::string& notice, const std::string& error, int status) {
-  auto dec = domain::decide(s.principal, Action::ManageRoles, {}, now_utc());
-  if (!dec) return denied(dec, "amministrazione");
-  json ctx = context(s, "Amministrazione", "/area-personale/amministrazione",
-                     {{"Area personale", "/area-personale"}, {"Amministrazione", ""}});
-  json roles = json::array();
-  for (const auto& a : store::all_role_assignments(*deps_.db)) {
-    domain::Role r;
-    roles.push_back({{"fiscal_code", a.fiscal_code},
-                     {"role", a.role},
-                     {"role_label", domain::parse_role(a.role, r) ? domain::role_label(r) : a.role},
-                     {"scope", a.scope},
-                     {"label", a.label},
-                     {"since", date_label(a.granted_at)}});
-  }
-  json apps = json::array();
-  for (const auto& a : store::all_applications(*deps_.db))
-    apps.push_back({{"client_id", a.client_id}, {"name", a.name}, {"environment", a.environment},
-                    {"status", a.status}, {"active", a.status == "attiva"}});
-  ctx["admin"] = {{"roles", roles}, {"applications", apps}};
-  ctx["notice"] = notice;
-  ctx["error"] = error;
-  return render("account_admin", ctx, "admin", status);
-}
-
-web::Response AccountPages::admin_post(const web::Request& req, const Session& s, const std::vector<std::string>& parts) {
-  std::vector<web::QueryParam> form;
-  if (auto bad = read_form(req, s, form)) return *bad;
-  std::string now = now_utc();
-  if (auto dec = domain::decide(s.principal, Action::ManageRoles, {}, now); !dec) return denied(dec, "amministrazione");
-  auto cat = deps_.catalog();
-  if (parts.size() == 3 && (parts[2] == "ruoli" || parts[2] == "revoca-ruolo")) {
-    store::RoleAssignment a{form_get(form, "codice_fiscale"), form_get(form, "ruolo"), form_get(form, "ambito"),
-                            form_get(form, "etichetta"), s.record.fiscal_code, now};
-    if (parts[2] == "revoca-ruolo") {
-      std::string cf = domain::normalize_fiscal_code(a.fiscal_code);
-      bool removed = store::revoke_role(*deps_.db, cf, a.role, a.scope);
-      deps_.sessions->forget_person(cf);
-      return admin_page(s, removed ? "Ruolo revocato." : "", removed ? "" : "Quel ruolo non era assegnato.", removed ? 200 : 422);
-    }
-    if (std::string err = identity::check_role_assignment(*cat, a); !err.empty()) return admin_page(s, "", err, 422);
-    store::grant_role(*deps_.db, a);
-    deps_.sessions->forget_person(a.fiscal_code);
-    return admin_page(s, "Ruolo assegnato.", "");
-  }
-  if (parts.size() == 5 && parts[2] == "applicazioni" && parts[4] == "revoca") {
-    bool revoked = store::revoke_application(*deps_.db, parts[3], now);
-    return admin_page(s, revoked ? "Applicazione revocata: i suoi token non sono più accettati." : "",
-                      revoked ? "" : "L'applicazione non esiste o è già revocata.", revoked ? 200 : 422);
-  }
-  return deps_.renderer->error_page(404, "Operazione di amministrazione non trovata.");
 }
 
 }  // namespace au::portal

@@ -1,6 +1,6 @@
-// The pages of a logged-in person: login and logout through the OpenID provider, the personal
-// area, delegations (deleghe), and the role dashboards (operator of an ente, editor,
-// administrator).
+// The pages of a logged-in person: login and logout through the OpenID provider
+// (account_login.cpp), the personal area and delegations (account_pages.cpp), and the role
+// dashboards of operators, editors and administrators (account_roles.cpp).
 //
 // Contract: handle() answers /accedi, /auth/*, /esci and /area-personale[/...]; it returns
 // nullopt for any other path. Anonymous visitors of the personal area are redirected to
