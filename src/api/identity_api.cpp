@@ -100,7 +100,7 @@ std::optional<web::Response> IdentityApi::handle(const web::Request& req, const 
 web::Response IdentityApi::me(const identity::Caller& caller) {
   if (caller.anonymous())
     return unauthorized("Serve un token di accesso valido (Authorization: Bearer) o una sessione dell'area personale.");
-  const auto& p = caller.principal;
+  const auto& p = caller.principal();
   json roles = json::array();
   for (auto r : p.roles) roles.push_back(domain::role_code(r));
   if (caller.application) {
@@ -147,15 +147,23 @@ web::Response IdentityApi::delegations(const web::Request& req, const identity::
     r.headers["Allow"] = rest.empty() ? "GET, HEAD, POST" : "POST";
     return r;
   }
+  if (!req.query.empty()) return web::problem(400, "Parametri non ammessi", "Le operazioni sulle deleghe non hanno parametri di query.");
   // A cookie rides along on cross-site requests: writes need the session's token in a header.
   if (!identity::csrf_ok(req, s, "", deps_.base_url))
     return web::problem(403, "Token CSRF mancante o non valido", "Invia l'intestazione X-CSRF-Token della sessione.");
-  if (req.header("Content-Type").rfind("application/json", 0) != 0)
+  // revoke/reject carry nothing: an empty body is accepted as {}.
+  bool empty_ok = !rest.empty() && rest.size() == 2 && req.body.empty();
+  if (!empty_ok && req.header("Content-Type").rfind("application/json", 0) != 0)
     return web::problem(415, "Formato non supportato", "Il corpo deve essere application/json.");
   if (req.body.size() > 65536) return web::problem(413, "Corpo troppo grande", "Al massimo 64 KiB.");
-  json body = json::parse(req.body, nullptr, false);
+  json body = empty_ok ? json::object() : json::parse(req.body, nullptr, false);
   if (!body.is_object()) return web::problem(400, "JSON non valido", "Il corpo deve essere un oggetto JSON.");
-  auto str = [&](const char* k) { return body.contains(k) && body[k].is_string() ? body[k].get<std::string>() : std::string(); };
+  // Members present with the wrong type are errors, not silently "absent" (a grantor sent as a
+  // list must not turn a business's delegation into a personal one).
+  for (const char* k : {"grantor", "delegate", "scope", "valid_from", "valid_until", "code"})
+    if (body.contains(k) && !body[k].is_string())
+      return web::problem(422, "Dati non validi", std::string("Il campo ") + k + " deve essere una stringa.");
+  auto str = [&](const char* k) { return body.contains(k) ? body[k].get<std::string>() : std::string(); };
   auto list = [&](const char* k, std::vector<std::string>& out) {
     if (!body.contains(k)) return true;
     if (!body[k].is_array() || body[k].size() > 100) return false;

@@ -9,6 +9,7 @@
 #include "portal/markdown.h"
 #include "store/catalog_repository.h"
 #include "store/migrations.h"
+#include "web/gzip.h"
 #include "web/problem.h"
 
 namespace au::app {
@@ -306,7 +307,7 @@ web::Response Application::dispatch(const web::Request& req) {
   identity::Caller caller = identify(req, early, meter);
   if (early) return *early;
   web::Response r = route(req, caller);
-  if (caller.session) portal_->personalise(r, *caller.session);
+  if (caller.session) portal_->personalise(r, *caller.session, web::accepts_gzip(req.header("Accept-Encoding")));
   if (caller.application) {
     // RAC_ROBUSTEZZA_001: every answer to an application says where it stands with its limits.
     r.headers["X-RateLimit-Limit"] = std::to_string(meter.limit);
@@ -323,7 +324,7 @@ web::Response Application::route(const web::Request& req, const identity::Caller
     if (caller.application) {
       domain::Resource res;
       res.scope = "catalogo:lettura";
-      if (auto d = domain::decide(caller.principal, domain::Action::CallApi, res, store::now_iso8601()); !d) {
+      if (auto d = domain::decide(caller.principal(), domain::Action::CallApi, res, store::now_iso8601()); !d) {
         spdlog::warn("accesso negato: API del catalogo ({})", d.reason);
         return web::problem(403, "Ambito non concesso", "Il token non include l'ambito catalogo:lettura.");
       }
@@ -363,15 +364,12 @@ identity::Caller Application::identify(const web::Request& req, std::optional<we
       early = std::move(r);
       return caller;
     }
-    caller.principal = *check.principal;
+    caller.application_principal = std::move(*check.principal);
     caller.application = std::move(check.application);
     return caller;
   }
   if (req.headers.count("Cookie")) {
-    if (auto s = sessions_->resume(req)) {
-      caller.principal = s->principal;
-      caller.session = std::move(s);
-    }
+    caller.session = sessions_->resume(req);
   }
   return caller;
 }

@@ -13,11 +13,19 @@
 namespace au::identity {
 
 struct Caller {
-  domain::Principal principal;                          // Anonymous unless one of the two below
   std::shared_ptr<const ActiveSession> session;         // a logged-in person
   std::optional<store::ApplicationRecord> application;  // an application with a valid token
+  domain::Principal application_principal;             // set with `application`
 
-  bool anonymous() const { return principal.kind == domain::Principal::Kind::Anonymous; }
+  // The session's principal (not copied: this runs on every request), the application's, or
+  // the anonymous one.
+  const domain::Principal& principal() const {
+    static const domain::Principal nobody;
+    if (session) return session->principal;
+    if (application) return application_principal;
+    return nobody;
+  }
+  bool anonymous() const { return !session && !application; }
 };
 
 }  // namespace au::identity

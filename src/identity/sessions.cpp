@@ -160,31 +160,33 @@ std::shared_ptr<const ActiveSession> SessionManager::load(const std::string& id_
 std::shared_ptr<const ActiveSession> SessionManager::resume(const web::Request& req) {
   std::string id = cookie_value(req, cookie_name_);
   if (!plausible_id(id)) return nullptr;
-  std::string id_hash = sha256_hex(id);
   std::int64_t now_ms = steady_ms();
   std::shared_ptr<const ActiveSession> s;
   {
+    // Keyed by the id the browser sent, so a hit costs no hashing (this runs on every page of
+    // a logged-in person); the database only ever sees the hash.
     std::lock_guard lock(mutex_);
-    auto it = cache_.find(id_hash);
+    auto it = cache_.find(id);
     if (it != cache_.end() && now_ms - it->second.loaded_ms < settings_.cache_ttl_ms) s = it->second.session;
   }
   bool fresh = false;
   if (!s) {
-    s = load(id_hash);
+    s = load(sha256_hex(id));
     fresh = true;
     if (!s) {
       std::lock_guard lock(mutex_);
-      cache_.erase(id_hash);
+      cache_.erase(id);
       return nullptr;
     }
   }
+  const std::string& id_hash = s->record.id_hash;
   std::int64_t now = epoch_now();
   auto last_seen = domain::parse_utc(s->record.last_seen_at);
   auto absolute = domain::parse_utc(s->record.absolute_expires_at);
   if (!last_seen || !absolute || now >= *absolute || now - *last_seen >= settings_.idle_timeout_seconds) {
     store::delete_session(db_, id_hash);
     std::lock_guard lock(mutex_);
-    cache_.erase(id_hash);
+    cache_.erase(id);
     return nullptr;
   }
   if (now - *last_seen >= 60) {
@@ -199,24 +201,25 @@ std::shared_ptr<const ActiveSession> SessionManager::resume(const web::Request& 
   if (fresh) {
     std::lock_guard lock(mutex_);
     if (cache_.size() > 100000) cache_.clear();  // bounded; a refill costs one query per session
-    cache_[id_hash] = {s, now_ms};
+    cache_[id] = {s, now_ms};
   }
   return s;
 }
 
+void SessionManager::drop_cached(const std::string& id_hash) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(cache_, [&](const auto& entry) { return entry.second.session->record.id_hash == id_hash; });
+}
+
 std::string SessionManager::end(const ActiveSession& s) {
   store::delete_session(db_, s.record.id_hash);
-  {
-    std::lock_guard lock(mutex_);
-    cache_.erase(s.record.id_hash);
-  }
+  drop_cached(s.record.id_hash);
   return clearing_cookie();
 }
 
 void SessionManager::act_for(const ActiveSession& s, const std::string& subject, const std::string& delegation_id) {
   store::set_acting_for(db_, s.record.id_hash, subject, delegation_id);
-  std::lock_guard lock(mutex_);
-  cache_.erase(s.record.id_hash);
+  drop_cached(s.record.id_hash);
 }
 
 void SessionManager::forget_person(const std::string& fiscal_code) {

@@ -72,6 +72,7 @@ class SessionManager {
     std::int64_t loaded_ms;
   };
   std::shared_ptr<const ActiveSession> load(const std::string& id_hash);
+  void drop_cached(const std::string& id_hash);
   // Deletes expired sessions and login attempts, at most every ten minutes per node.
   void purge_now_and_then(std::int64_t now);
 
@@ -79,7 +80,7 @@ class SessionManager {
   SessionSettings settings_;
   std::string cookie_name_;
   std::mutex mutex_;
-  std::unordered_map<std::string, Cached> cache_;
+  std::unordered_map<std::string, Cached> cache_;  // by the cookie's id (in memory only)
   std::int64_t last_purge_ = 0;  // guarded by mutex_
 };
 

@@ -210,6 +210,7 @@ web::Response DeveloperPages::application(const identity::ActiveSession& s, cons
                 {"burst", app->burst},
                 {"quota", app->daily_quota},
                 {"usage", usage},
+                {"has_usage", !usage.empty()},
                 {"secrets", secrets},
                 {"new_secret", secret},
                 {"notice", notice},
@@ -230,7 +231,6 @@ web::Response DeveloperPages::post(const web::Request& req, const identity::Acti
   std::string now = domain::format_utc(std::time(nullptr));
   identity::Caller caller;
   caller.session = std::shared_ptr<const identity::ActiveSession>(std::shared_ptr<void>(), &s);
-  caller.principal = s.principal;
   if (parts.size() == 2) {
     if (auto d = domain::decide(s.principal, domain::Action::RegisterApplication, {}, now); !d)
       return deps_.renderer->error_page(403, "Non puoi registrare applicazioni.");

@@ -30,7 +30,7 @@ std::pair<std::size_t, std::size_t> personal_area_range(const std::string& body)
 }
 }  // namespace
 
-void Portal::personalise(web::Response& r, const identity::ActiveSession& session) const {
+void Portal::personalise(web::Response& r, const identity::ActiveSession& session, bool gzip_wanted) const {
   auto type = r.headers.find("Content-Type");
   if (type == r.headers.end() || type->second.rfind("text/html", 0) != 0) return;
   const std::string& body = r.shared_body ? *r.shared_body : r.body;
@@ -52,18 +52,19 @@ void Portal::personalise(web::Response& r, const identity::ActiveSession& sessio
     button_suffix_ = at == std::string::npos ? "" : whole.substr(at + placeholder.size());
   });
   std::string button = button_prefix_ + html_escape(session.display_name()) + button_suffix_;
-  std::string out;
-  out.reserve(body.size() + button.size());
-  out.append(body, 0, begin).append(button).append(body, end, std::string::npos);
-  if (r.gzip_with_hole) {
-    // Cached page: its precompressed halves around the button make the gzip copy.
+  if (r.gzip_with_hole && gzip_wanted) {
+    // Cached page, client takes gzip (the server decides with the same accepts_gzip rule): the
+    // precompressed halves around the button make the copy; the plain body is never sent.
     r.shared_gzip = std::make_shared<const std::string>(r.gzip_with_hole->fill(button));
-    r.shared_body = std::make_shared<const std::string>(std::move(out));
     r.gzip_with_hole.reset();
   } else {
+    std::string out;
+    out.reserve(body.size() + button.size());
+    out.append(body, 0, begin).append(button).append(body, end, std::string::npos);
     r.body = std::move(out);
     r.shared_body.reset();
     r.shared_gzip.reset();
+    r.gzip_with_hole.reset();
   }
   // A personalised copy is nobody else's: no shared caches, no validators.
   r.headers.erase("ETag");

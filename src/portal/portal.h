@@ -38,7 +38,8 @@ class Portal {
   web::Response handle(const web::Request& req);
   // Pages are the same for everyone (and cached); a logged-in person's copy differs only in the
   // header's personal-area button, spliced in here, and is marked private, no-store.
-  void personalise(web::Response& r, const identity::ActiveSession& session) const;
+  // gzip_wanted: the request's Accept-Encoding admits gzip (only that variant is then built).
+  void personalise(web::Response& r, const identity::ActiveSession& session, bool gzip_wanted) const;
   // The Italian error page (also used by the app for errors outside the portal).
   web::Response error_page(int status, const std::string& message) const { return renderer_.error_page(status, message); }
   const PageRenderer& renderer() const { return renderer_; }

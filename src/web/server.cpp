@@ -120,6 +120,16 @@ std::string_view error_text(int status) {
   }
 }
 
+// The same protocol errors for API clients, as RFC 9457 problem details (the API's one error
+// format): title is the Italian line of error_text.
+std::string problem_text(int status) {
+  std::string_view text = error_text(status);
+  std::string_view title = text.substr(0, text.find('\n'));
+  title.remove_prefix(std::min<std::size_t>(4, title.size()));  // "413 "
+  return "{\"type\":\"about:blank\",\"title\":\"" + std::string(title) + "\",\"status\":" + std::to_string(status) +
+         ",\"detail\":\"" + std::string(title) + ".\"}";
+}
+
 void append_number(std::string& out, std::size_t n) {
   char digits[24];
   char* p = digits + sizeof digits;
@@ -544,7 +554,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void send_error(int status) {
-    response_ = Response(status, std::string(kPlainText), std::string(error_text(status)));
+    // The target is known when the start line was read: API paths get problem+json.
+    if (request_.target.rfind("/api/", 0) == 0)
+      response_ = Response(status, "application/problem+json", problem_text(status));
+    else
+      response_ = Response(status, std::string(kPlainText), std::string(error_text(status)));
     response_.route = "protocol_error";
     prepare_response({}, false, false, false);
     close_after_write_ = true;

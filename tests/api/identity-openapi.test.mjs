@@ -174,6 +174,7 @@ function op(key) {
 
 const mediaType = (ct) => (ct ?? '').split(';')[0].trim().toLowerCase();
 
+/** The path of `o` with its parameters filled in (encoded, unless values.raw is set). */
 function expandPath(o, values) {
   return o.path.replace(/\{([^}]+)\}/g, (_, name) => {
     assert.ok(name in values, `${o.key}: no value for path parameter {${name}}`);
@@ -293,7 +294,7 @@ async function expectStatus(o, request, expected, why) {
 
 const day = (offsetDays) => new Date(Date.now() + offsetDays * 86400_000).toISOString().slice(0, 10);
 
-/** A valid body for POST /delegations from `grantor` to `delegate` (person ids), plus `extra`. */
+/** A valid body for POST /delegations to the demo person `delegateId`, with `extra` members. */
 function delegationBody(delegateId, extra = {}) {
   return { delegate: fiscalCodeOf(delegateId), scope: 'tutti', valid_from: day(0), valid_until: day(365), ...extra };
 }
@@ -612,7 +613,7 @@ test('401 with WWW-Authenticate: no session, an unknown session, a malformed, fo
   }
 });
 
-test('403: an application on the delegations; missing or wrong X-CSRF-Token; a foreign Origin; not the grantor; not an intermediary', async (t) => {
+test('403: an application on the delegations; missing or wrong X-CSRF-Token; a foreign Origin; a grantor not represented; a party without the right', async (t) => {
   for (const key of IDENTITY_OPERATIONS.filter((k) => k !== 'GET /me')) {
     await t.test(`${key}: an application's token`, async () => {
       await expectStatus(op(key), { ...validRequest(key), as: fx.app }, 403, 'application');
@@ -635,10 +636,15 @@ test('403: an application on the delegations; missing or wrong X-CSRF-Token; a f
     await expectStatus(op('POST /delegations'), { as: who.cittadino, json: delegationBody('professionista', { grantor: fiscalCodeOf('operatore') }) }, 403, 'foreign grantor');
     await expectStatus(op('POST /delegations'), { as: who.cittadino, json: delegationBody('professionista', { grantor: '02876540549' }) }, 403, 'a company she does not represent');
   });
-  await t.test('accept and reject by a delegate who is not an intermediary', async () => {
+  await t.test('accept by a delegate who is not an intermediary (who may still turn it down)', async () => {
     const d = await createDelegation('cittadino', 'impresa');
     await expectStatus(op('POST /delegations/accept'), { as: who.impresa, json: { code: d.acceptance_code } }, 403, 'not an intermediary accepts');
-    await expectStatus(op('POST /delegations/{id}/reject'), { as: who.impresa, pathValues: { id: d.id }, json: {} }, 403, 'not an intermediary rejects');
+    const r = await expectStatus(op('POST /delegations/{id}/reject'), { as: who.impresa, pathValues: { id: d.id }, json: {} }, 200, 'not an intermediary rejects');
+    assert.equal(r.body.status, 'rifiutata');
+  });
+  await t.test('reject by the grantor (who withdraws with revoke instead)', async () => {
+    const d = await createDelegation('cittadino', 'professionista');
+    await expectStatus(op('POST /delegations/{id}/reject'), { as: who.cittadino, pathValues: { id: d.id }, json: {} }, 403, 'the grantor rejects');
     await expectStatus(op('POST /delegations/{id}/revoke'), { as: who.cittadino, pathValues: { id: d.id }, json: {} }, 200, 'clean up');
   });
 });
@@ -667,7 +673,6 @@ test('404: unknown delegations and delegations of others; 409: a state that does
   await t.test('a delegation of others is not found', async () => {
     await expectStatus(revoke, { as: who.operatore, pathValues: { id: d.id }, json: {} }, 404, 'revoke by a stranger');
     await expectStatus(reject, { as: who.operatore, pathValues: { id: d.id }, json: {} }, 404, 'reject by a stranger');
-    await expectStatus(reject, { as: who.cittadino, pathValues: { id: d.id }, json: {} }, 404, 'reject by the grantor (only the delegate rejects)');
   });
   await t.test('409: reject an active delegation, revoke or reject a concluded one', async () => {
     await expectStatus(op('POST /delegations/accept'), { as: who.professionista, json: { code: d.acceptance_code } }, 200, 'accept');
