@@ -319,6 +319,11 @@ web::Response Application::dispatch(const web::Request& req) {
 
 web::Response Application::route(const web::Request& req, const identity::Caller& caller) {
   const std::string& path = req.path;
+  // Ids taken from the path reach SQL (PostgreSQL rejects invalid UTF-8 in text): refuse them here.
+  if (!web::valid_utf8(path)) {
+    if (path.rfind("/api/", 0) == 0) return web::problem(400, "Percorso non valido", "Il percorso contiene UTF-8 non valido.");
+    return portal_->error_page(400, "L'indirizzo richiesto contiene caratteri non validi.");
+  }
   if (auto r = identity_api_->handle(req, caller)) return *r;
   if (path == "/api/v1" || path.rfind("/api/v1/", 0) == 0) {
     if (caller.application) {

@@ -47,8 +47,10 @@ web::Response PageRenderer::page(const std::string& tmpl, const json& ctx, const
 
 web::Response PageRenderer::error_page(int status, const std::string& message) const {
   static const std::map<int, std::string> headings = {
-      {400, "Richiesta non valida"},          {404, "Pagina non trovata"},
-      {405, "Operazione non consentita"},     {413, "Contenuto troppo grande"},
+      {400, "Richiesta non valida"},          {401, "Accesso necessario"},
+      {403, "Accesso non consentito"},        {404, "Pagina non trovata"},
+      {405, "Operazione non consentita"},     {409, "Operazione non più possibile"},
+      {413, "Contenuto troppo grande"},
       {414, "Indirizzo troppo lungo"},        {422, "Dati non validi"},
       {429, "Troppe richieste"},              {500, "Errore del servizio"},
       {503, "Servizio momentaneamente non disponibile"}};
