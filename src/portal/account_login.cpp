@@ -98,7 +98,9 @@ web::Response AccountPages::login_callback(const web::Request& req) {
   if (code.empty() || code.size() > 2048) return fail("missing-code", "La risposta del servizio di accesso non è valida.");
   auto outcome = deps_.oidc->finish(code, attempt->code_verifier, attempt->nonce, epoch_now());
   if (!outcome.identity) return fail(outcome.error, "Non è stato possibile verificare la tua identità. Riprova ad accedere.");
-  // A new session id at every login: an id planted before (session fixation) is never promoted.
+  // A new session id at every login: an id planted before (session fixation) is never promoted,
+  // and a session this browser already had ends here rather than lingering until it expires.
+  if (auto previous = deps_.sessions->resume(req)) deps_.sessions->end(*previous);
   web::Response r = redirect(attempt->return_to);
   r.set_cookies.push_back(deps_.sessions->start(*outcome.identity));
   r.set_cookies.push_back(login_cookie(deps_.sessions->settings().secure_cookie, "", 0));
