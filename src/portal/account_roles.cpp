@@ -87,7 +87,8 @@ web::Response AccountPages::admin_page(const Session& s, const std::string& noti
   json apps = json::array();
   for (const auto& a : store::all_applications(*deps_.db))
     apps.push_back({{"client_id", a.client_id}, {"name", a.name}, {"environment", a.environment},
-                    {"status", a.status}, {"active", a.status == "attiva"}});
+                    {"status", a.status}, {"active", a.status == "attiva"}, {"rate", a.rate_per_second},
+                    {"burst", a.burst}, {"quota", a.daily_quota}});
   ctx["admin"] = {{"roles", roles}, {"applications", apps}};
   ctx["notice"] = notice;
   ctx["error"] = error;
@@ -113,6 +114,28 @@ web::Response AccountPages::admin_post(const web::Request& req, const Session& s
     store::grant_role(*deps_.db, a);
     deps_.sessions->forget_person(a.fiscal_code);
     return admin_page(s, "Ruolo assegnato.", "");
+  }
+  if (parts.size() == 5 && parts[2] == "applicazioni" && parts[4] == "limiti") {
+    // Each application has its own limits; new ones start from the configured defaults.
+    double rate = 0;
+    long long burst = 0, quota = 0;
+    try {
+      std::size_t used = 0;
+      std::string r = form_get(form, "al_secondo"), b = form_get(form, "picco"), q = form_get(form, "al_giorno");
+      rate = std::stod(r, &used);
+      if (used != r.size()) throw std::invalid_argument(r);
+      burst = std::stoll(b, &used);
+      if (used != b.size()) throw std::invalid_argument(b);
+      quota = std::stoll(q, &used);
+      if (used != q.size()) throw std::invalid_argument(q);
+    } catch (const std::exception&) {
+      return admin_page(s, "", "I limiti devono essere numeri: richieste al secondo, picco e richieste al giorno.", 422);
+    }
+    if (!(rate > 0 && rate <= 10000) || burst < 1 || burst > 100000 || quota < 1 || quota > 1000000000)
+      return admin_page(s, "", "Limiti fuori intervallo: al secondo da 0 a 10.000, picco da 1 a 100.000, al giorno da 1 a un miliardo.", 422);
+    bool changed = store::set_application_limits(*deps_.db, parts[3], rate, burst, quota);
+    return admin_page(s, changed ? "Limiti aggiornati." : "", changed ? "" : "L'applicazione non esiste o è revocata.",
+                      changed ? 200 : 422);
   }
   if (parts.size() == 5 && parts[2] == "applicazioni" && parts[4] == "revoca") {
     bool revoked = store::revoke_application(*deps_.db, parts[3], now);

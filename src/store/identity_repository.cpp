@@ -461,6 +461,17 @@ bool revoke_application(Database& db, const std::string& client_id, const std::s
   return true;
 }
 
+bool set_application_limits(Database& db, const std::string& client_id, double rate_per_second, std::int64_t burst,
+                            std::int64_t daily_quota) {
+  auto s = db.acquire();
+  long long b = burst, q = daily_quota;
+  soci::statement st = (s->prepare << "UPDATE applications SET rate_per_second = :r, burst = :b, daily_quota = :q "
+                                      "WHERE client_id = :cid AND status = 'attiva'",
+                        soci::use(rate_per_second, "r"), soci::use(b, "b"), soci::use(q, "q"),
+                        soci::use(client_id, "cid"));
+  return affected(st) > 0;
+}
+
 std::vector<SecretRecord> valid_secrets(Database& db, const std::string& client_id, const std::string& now) {
   auto s = db.acquire();
   std::vector<SecretRecord> out;

@@ -117,6 +117,9 @@ std::vector<ApplicationRecord> applications_of(Database& db, const std::string& 
 std::vector<ApplicationRecord> all_applications(Database& db);
 // Revokes the application and all its secrets; false if it was not active.
 bool revoke_application(Database& db, const std::string& client_id, const std::string& now);
+// Changes an active application's limits (the administrator's page); false if not active.
+bool set_application_limits(Database& db, const std::string& client_id, double rate_per_second, std::int64_t burst,
+                            std::int64_t daily_quota);
 // Secrets not revoked and not expired at `now`, newest first.
 std::vector<SecretRecord> valid_secrets(Database& db, const std::string& client_id, const std::string& now);
 // Rotation, in one transaction: the newest currently valid secret stays valid until

@@ -541,3 +541,36 @@ test('bearer tokens: garbage, alg none, another key, HS256 with the public key, 
   // The genuine one still works.
   assert.equal((await getBearer(base, '/api/v1/me', real)).status, 200);
 });
+
+test('per-application limits: the administrator changes one application\'s limits, nobody else can', async () => {
+  const reg = await newApp('limiti');
+  const admin = await loginAs('amministratore');
+  const path = `/area-personale/amministrazione/applicazioni/${reg.clientId}/limiti`;
+  // Not the administrator: 403, nothing changed.
+  assert.equal((await postForm(base, path, dev, { al_secondo: '1', picco: '1', al_giorno: '1' })).status, 403);
+  // Malformed and out-of-range values: 422 with an Italian message.
+  for (const bad of [{ al_secondo: 'tanti', picco: '2', al_giorno: '10' }, { al_secondo: '1', picco: '0', al_giorno: '10' },
+                     { al_secondo: '1', picco: '2', al_giorno: '-5' }, { al_secondo: '1e9', picco: '2', al_giorno: '10' },
+                     { al_secondo: '1', picco: '2x', al_giorno: '10' }]) {
+    const r = await postForm(base, path, admin, bad);
+    assert.equal(r.status, 422, JSON.stringify(bad));
+    assert.match(htmlText(r.body), /limiti/i);
+  }
+  // Burst 2, slow refill: the third immediate call is throttled, with the new limit in the headers.
+  const ok = await postForm(base, path, admin, { al_secondo: '0.01', picco: '2', al_giorno: '1000' });
+  assert.equal(ok.status, 200);
+  assert.match(htmlText(ok.body), /Limiti aggiornati/);
+  const token = await tokenFor(base, reg.clientId, reg.secret);
+  const statuses = [];
+  let last;
+  for (let i = 0; i < 3; i++) {
+    last = await getBearer(base, '/api/v1/enti', token);
+    statuses.push(last.status);
+  }
+  assert.deepEqual(statuses, [200, 200, 429]);
+  assert.equal(last.headers.get('x-ratelimit-limit'), '2');
+  assert.ok(Number(last.headers.get('retry-after')) >= 1);
+  // Unknown application: 422, not 500.
+  assert.equal((await postForm(base, '/area-personale/amministrazione/applicazioni/au-nessuna/limiti', admin,
+    { al_secondo: '1', picco: '2', al_giorno: '10' })).status, 422);
+});
