@@ -28,7 +28,7 @@ std::string format_utc(std::int64_t t) {
   auto days = floor<std::chrono::days>(sys_seconds{seconds{t}});
   year_month_day ymd{days};
   std::int64_t rest = t - days.time_since_epoch().count() * 86400LL;
-  char buf[32];
+  char buf[64];  // room for any int year and the compiler's worst-case field widths
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lldZ", static_cast<int>(ymd.year()),
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
                 static_cast<long long>(rest / 3600), static_cast<long long>(rest / 60 % 60),
