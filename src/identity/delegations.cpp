@@ -95,33 +95,32 @@ DelegationResult DelegationService::accept(const domain::Principal& actor, const
   return invalid("Il codice non corrisponde a nessuna delega in attesa per te.");
 }
 
-DelegationResult DelegationService::reject(const domain::Principal& actor, const std::string& id,
-                                           const std::string& now) {
+DelegationResult DelegationService::close(const domain::Principal& actor, const std::string& id,
+                                          const std::vector<std::string>& from, const std::string& to,
+                                          bool delegate_only, const std::string& refused, const std::string& now) {
   auto d = store::find_delegation(db_, id);
   if (!d) return {404, "", "unknown-delegation", std::nullopt, ""};
   domain::Resource res;
   res.owner = d->grantor;
   res.delegate = d->delegate;
+  if (auto dec = domain::decide(actor, domain::Action::ManageDelegation, res, now); !dec) return denied(dec);
+  if (delegate_only && actor.subject != d->delegate) return {403, "", "not-delegate", std::nullopt, ""};
+  if (!store::transition_delegation(db_, id, from, to, actor.subject, to, now)) return {409, refused, "", std::nullopt, ""};
+  return {200, "", "", store::find_delegation(db_, id), ""};
+}
+
+DelegationResult DelegationService::reject(const domain::Principal& actor, const std::string& id,
+                                           const std::string& now) {
   // Whoever a delegation is addressed to may turn it down, professional or not; the grantor
   // withdraws it with revoke() instead.
-  if (auto dec = domain::decide(actor, domain::Action::ManageDelegation, res, now); !dec) return denied(dec);
-  if (actor.subject != d->delegate) return {403, "", "not-delegate", std::nullopt, ""};
-  if (!store::transition_delegation(db_, id, {"in-attesa"}, "rifiutata", actor.subject, "rifiutata", now))
-    return {409, "Si può rifiutare solo una delega in attesa di accettazione.", "", std::nullopt, ""};
-  return {200, "", "", store::find_delegation(db_, id), ""};
+  return close(actor, id, {"in-attesa"}, "rifiutata", true,
+               "Si può rifiutare solo una delega in attesa di accettazione.", now);
 }
 
 DelegationResult DelegationService::revoke(const domain::Principal& actor, const std::string& id,
                                            const std::string& now) {
-  auto d = store::find_delegation(db_, id);
-  if (!d) return {404, "", "unknown-delegation", std::nullopt, ""};
-  domain::Resource res;
-  res.owner = d->grantor;
-  res.delegate = d->delegate;
-  if (auto dec = domain::decide(actor, domain::Action::ManageDelegation, res, now); !dec) return denied(dec);
-  if (!store::transition_delegation(db_, id, {"in-attesa", "attiva"}, "revocata", actor.subject, "revocata", now))
-    return {409, "La delega è già conclusa: non si può più revocare.", "", std::nullopt, ""};
-  return {200, "", "", store::find_delegation(db_, id), ""};
+  return close(actor, id, {"in-attesa", "attiva"}, "revocata", false,
+               "La delega è già conclusa: non si può più revocare.", now);
 }
 
 std::vector<store::DelegationRecord> DelegationService::granted_by(const domain::Principal& actor) {

@@ -52,6 +52,11 @@ class DelegationService {
   std::vector<store::DelegationRecord> received_by(const domain::Principal& actor);
 
  private:
+  // reject/revoke: a party of the delegation moves it from one of `from` to `to` (the event is
+  // named like the new status); `refused` is the 409 message when its status does not allow it.
+  DelegationResult close(const domain::Principal& actor, const std::string& id, const std::vector<std::string>& from,
+                         const std::string& to, bool delegate_only, const std::string& refused, const std::string& now);
+
   store::Database& db_;
 };
 
