@@ -99,6 +99,9 @@ Application::Application(Config config) : config_(std::move(config)) {
   as.default_daily_quota = config_.api_daily_quota;
   access_ = std::make_unique<identity::ApiAccess>(*db_, as);
   delegations_ = std::make_unique<identity::DelegationService>(*db_);
+  backoffice_ = std::make_unique<practices::BackofficeRegistry>(*db_);
+  ingest_ = std::make_unique<practices::IngestService>(*db_, [this] { return catalog(); });
+  ingest_->start();
   if (!config_.oidc_issuer.empty()) {
     identity::OidcSettings os;
     os.issuer = config_.oidc_issuer;
@@ -113,7 +116,10 @@ Application::Application(Config config) : config_(std::move(config)) {
   }
 }
 
-Application::~Application() = default;
+Application::~Application() {
+  // The writer thread commits what is queued before the database goes away.
+  if (ingest_) ingest_->stop();
+}
 
 int Application::migrate() {
   return store::apply_migrations(*db_, store::load_migrations(fs::path(config_.share_dir) / "migrations"));
@@ -207,6 +213,9 @@ web::Handler Application::handler() {
       portal::DeveloperDeps{db_.get(), &portal_->renderer(), access_.get(), share / "docs/openapi.yaml"});
   identity_api_ = std::make_unique<api::IdentityApi>(
       api::IdentityApiDeps{access_.get(), delegations_.get(), sessions_.get(), config_.base_url, provider});
+  interop_api_ = std::make_unique<api::InteropApi>(api::InteropApiDeps{
+      db_.get(), backoffice_.get(), ingest_.get(), config_.base_url + "/api/v1/interop", provider, config_.base_url});
+  practices_api_ = std::make_unique<api::PracticesApi>(api::PracticesApiDeps{db_.get(), config_.base_url, provider});
   auto cat = catalog();
   if (search_->size() == 0 || indexed_generation_ != cat->generation()) {
     search_->rebuild(search_documents(*cat));
@@ -217,6 +226,17 @@ web::Handler Application::handler() {
     web::Response r;
     try {
       r = dispatch(req);
+      if (r.deferred) {
+        // Answered later (group commit): observe the latency when the answer is ready.
+        auto outer = std::make_shared<web::Deferred>();
+        r.deferred->on_resolved([this, outer, started](web::Response done) {
+          double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+          metrics_.observe(done.route, done.status, seconds);
+          outer->resolve(std::move(done));
+        });
+        r.deferred = outer;
+        return r;
+      }
     } catch (const std::exception& e) {
       // Never the exception text to the client; the log names the route only, not the request.
       spdlog::error("errore interno su {} {}: {}", req.method, req.path.substr(0, 64), e.what());
@@ -302,6 +322,8 @@ web::Response Application::dispatch(const web::Request& req) {
     r.route = "metrics";
     return r;
   }
+  // Back offices authenticate with ModI, not with the API store's tokens: before identify().
+  if (auto r = interop_api_->handle(req)) return *r;
   std::optional<web::Response> early;
   identity::MeterResult meter;
   identity::Caller caller = identify(req, early, meter);
@@ -325,6 +347,7 @@ web::Response Application::route(const web::Request& req, const identity::Caller
     return portal_->error_page(400, "L'indirizzo richiesto contiene caratteri non validi.");
   }
   if (auto r = identity_api_->handle(req, caller)) return *r;
+  if (auto r = practices_api_->handle(req, caller)) return *r;
   if (path == "/api/v1" || path.rfind("/api/v1/", 0) == 0) {
     if (caller.application) {
       domain::Resource res;

@@ -10,12 +10,16 @@
 
 #include "api/api.h"
 #include "api/identity_api.h"
+#include "api/interop_api.h"
+#include "api/practices_api.h"
 #include "identity/api_access.h"
 #include "identity/caller.h"
 #include "identity/delegations.h"
 #include "identity/oidc_client.h"
 #include "identity/sessions.h"
 #include "portal/account_pages.h"
+#include "practices/backoffice_registry.h"
+#include "practices/ingest.h"
 #include "portal/developer_pages.h"
 #include "app/config.h"
 #include "app/metrics.h"
@@ -47,6 +51,9 @@ class Application {
   const Config& config() const { return config_; }
   // Identity services (also used by the CLI); created by the constructor.
   identity::ApiAccess& api_access() { return *access_; }
+  // The practices hub (also used by the CLI and the status-feed poller).
+  practices::BackofficeRegistry& backoffice() { return *backoffice_; }
+  practices::IngestService& ingest() { return *ingest_; }
 
  private:
   web::Response dispatch(const web::Request& req);
@@ -71,6 +78,10 @@ class Application {
   std::unique_ptr<portal::AccountPages> account_pages_;
   std::unique_ptr<portal::DeveloperPages> developer_pages_;
   std::unique_ptr<api::IdentityApi> identity_api_;
+  std::unique_ptr<practices::BackofficeRegistry> backoffice_;
+  std::unique_ptr<practices::IngestService> ingest_;
+  std::unique_ptr<api::InteropApi> interop_api_;
+  std::unique_ptr<api::PracticesApi> practices_api_;
   Metrics metrics_;
   std::mutex snapshot_mutex_;   // guards snapshot_ (held only to copy the pointer)
   std::mutex reload_mutex_;     // one catalogue reload (and index rebuild) at a time

@@ -14,6 +14,7 @@
 #include "app/application.h"
 #include "app/link_checker.h"
 #include "importer/catalog_importer.h"
+#include "app/practice_commands.h"
 #include "web/server.h"
 #include "domain/fiscal_code.h"
 #include "identity/roles.h"
@@ -174,6 +175,8 @@ int run_cli(int argc, char** argv) {
   roles_grant->add_option("--label", role_label, "Ragione sociale (rappresentante d'impresa)");
   roles_import->add_option("FILE", people_file, "File JSON di persone con i loro ruoli")->required()->check(CLI::ExistingFile);
 
+  PracticeCommands practice_commands(cli);
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -195,6 +198,7 @@ int run_cli(int argc, char** argv) {
       return 0;
     }
     app.migrate();
+    if (int code = 0; practice_commands.run(app, code)) return code;
     if (*import_cmd) {
       auto report = importer::import_directory(app.db(), import_dir, [](const std::string& line) { std::cout << line << "\n"; });
       int inserted = 0, updated = 0, unchanged = 0;

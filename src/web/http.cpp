@@ -160,4 +160,34 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
+void Deferred::resolve(Response r) {
+  std::function<void(Response)> waiter;
+  {
+    std::lock_guard lock(mutex_);
+    if (delivered_ || value_) return;  // exactly once
+    if (!waiter_) {
+      value_ = std::make_unique<Response>(std::move(r));
+      return;
+    }
+    delivered_ = true;
+    waiter = std::move(waiter_);
+  }
+  waiter(std::move(r));
+}
+
+void Deferred::on_resolved(std::function<void(Response)> f) {
+  std::unique_ptr<Response> ready;
+  {
+    std::lock_guard lock(mutex_);
+    if (delivered_ || waiter_) return;
+    if (!value_) {
+      waiter_ = std::move(f);
+      return;
+    }
+    delivered_ = true;
+    ready = std::move(value_);
+  }
+  f(std::move(*ready));
+}
+
 }  // namespace au::web

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -39,6 +40,25 @@ struct Request {
   std::string header(std::string_view name) const;
 };
 
+struct Response;
+
+// A response the Handler cannot give before returning: it waits for work done on another
+// thread (the practices ingest acknowledges an event only after its group commit). The Handler
+// returns a Response whose `deferred` is set; the server keeps the connection waiting and
+// writes whatever is passed to resolve(), which may be called from any thread, exactly once.
+class Deferred {
+ public:
+  void resolve(Response r);
+  // Set once, by whoever waits (the server, or a wrapper that passes it on).
+  void on_resolved(std::function<void(Response)> f);
+
+ private:
+  std::mutex mutex_;
+  std::unique_ptr<Response> value_;
+  std::function<void(Response)> waiter_;
+  bool delivered_ = false;
+};
+
 struct Response {
   int status = 200;
   Headers headers;
@@ -55,6 +75,8 @@ struct Response {
   std::vector<std::string> set_cookies;
   // Route name for metrics ("service_page", "api_services"...): bounded cardinality.
   std::string route = "unmatched";
+  // Set when the answer comes later (see Deferred); the other members are then ignored.
+  std::shared_ptr<Deferred> deferred;
 
   Response() = default;
   Response(int s, std::string content_type, std::string b) : status(s), body(std::move(b)) {

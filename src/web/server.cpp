@@ -538,6 +538,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
       response_ = Response(500, std::string(kPlainText), std::string(error_text(500)));
       response_.route = "error";
     }
+    if (response_.deferred) {
+      // Answer later, on this connection's strand; a connection closed meanwhile (server
+      // stop, client gone) just drops the answer.
+      std::shared_ptr<Deferred> later = std::move(response_.deferred);
+      later->on_resolved([self = shared_from_this(), keep_alive, http10](Response r) {
+        asio::post(self->executor(), [self, r = std::move(r), keep_alive, http10]() mutable {
+          if (self->phase_ != Phase::handling) return;
+          self->response_ = std::move(r);
+          self->response_.deferred.reset();
+          self->finish_response(keep_alive, http10);
+        });
+      });
+      return;
+    }
+    finish_response(keep_alive, http10);
+  }
+
+  void finish_response(bool keep_alive, bool http10) {
     keep_alive = keep_alive && served_ < limits_.max_requests_per_connection &&
                  !core_.stopping.load(std::memory_order_relaxed);
     if (auto it = response_.headers.find("Connection");

@@ -10,7 +10,7 @@
 #include <set>
 #include <string>
 
-#include "db_fixture.h"
+#include "../support/db_fixture.h"
 #include "identity/crypto.h"
 #include "identity/jose.h"
 #include "store/identity_repository.h"

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "db_fixture.h"
+#include "../support/db_fixture.h"
 #include "identity/crypto.h"
 #include "store/identity_repository.h"
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-#include "db_fixture.h"
+#include "../support/db_fixture.h"
 #include "domain/utc_time.h"
 #include "identity/crypto.h"
 #include "store/identity_repository.h"

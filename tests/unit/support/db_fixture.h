@@ -1,7 +1,7 @@
 // A fresh, migrated database per test on the engine under test: a SQLite file in a private
 // temporary directory, or, when AU_TEST_DATABASE_URL names a PostgreSQL server, a private
-// schema of that database (dropped at the end of the test). Shared by the identity tests that
-// need the store (API access, delegations, sessions).
+// schema of that database (dropped at the end of the test). Shared by the module tests that
+// need the store (identity, practices).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -34,7 +34,7 @@ class DatabaseTest : public ::testing::Test {
       url_ = std::string(pg) + (std::string(pg).find('?') == std::string::npos ? "?" : "&") +
              "options=-csearch_path%3D" + schema_;
     } else {
-      dir_ = fs::temp_directory_path() / ("au-identity-unit-" + tag);
+      dir_ = fs::temp_directory_path() / ("au-unit-db-" + tag);
       fs::remove_all(dir_);
       fs::create_directories(dir_);
       url_ = "sqlite:" + (dir_ / "db.sqlite").string();
