@@ -7,7 +7,9 @@
 #include <chrono>
 
 #include "portal/markdown.h"
+#include "app/practice_commands.h"
 #include "store/catalog_repository.h"
+#include "store/webhook_repository.h"
 #include "store/migrations.h"
 #include "web/gzip.h"
 #include "web/problem.h"
@@ -87,7 +89,9 @@ std::vector<search::SearchDoc> search_documents(const domain::CatalogSnapshot& c
 Application::Application(Config config) : config_(std::move(config)) {
   if (config_.base_url.empty()) config_.base_url = "http://" + config_.listen;
   if (config_.assets_dir.empty()) config_.assets_dir = config_.share_dir + "/node_modules";
-  db_ = std::make_unique<store::Database>(store::parse_database_url(config_.database_url), config_.db_pool);
+  auto db_url = store::parse_database_url(config_.database_url);
+  db_url.sqlite_synchronous = config_.sqlite_synchronous;
+  db_ = std::make_unique<store::Database>(db_url, config_.db_pool);
   identity::SessionSettings ss;
   ss.secure_cookie = !plain_http_localhost(config_.base_url);
   sessions_ = std::make_unique<identity::SessionManager>(*db_, ss);
@@ -100,7 +104,15 @@ Application::Application(Config config) : config_(std::move(config)) {
   access_ = std::make_unique<identity::ApiAccess>(*db_, as);
   delegations_ = std::make_unique<identity::DelegationService>(*db_);
   backoffice_ = std::make_unique<practices::BackofficeRegistry>(*db_);
-  ingest_ = std::make_unique<practices::IngestService>(*db_, [this] { return catalog(); });
+  practices::IngestSettings ingest_settings;
+  ingest_settings.naive = config_.ingest_naive;
+  ingest_ = std::make_unique<practices::IngestService>(*db_, [this] { return catalog(); }, ingest_settings);
+  // Webhook outbox: deliveries are queued in the transaction that stores the event.
+  ingest_->set_on_stored([](soci::session& tx, const store::StoredEvent& e, const store::PracticeRecord& p) {
+    store::enqueue_webhook_deliveries(tx, {e.sequence, p.ente_id, p.applicant, p.intermediary, e.type, e.received_at});
+  });
+  webhooks_ = std::make_unique<practices::WebhookDispatcher>(*db_);
+  ingest_->set_after_commit([this] { webhooks_->wake(); });
   ingest_->start();
   if (!config_.oidc_issuer.empty()) {
     identity::OidcSettings os;
@@ -117,8 +129,21 @@ Application::Application(Config config) : config_(std::move(config)) {
 }
 
 Application::~Application() {
+  stop_background_workers();
   // The writer thread commits what is queued before the database goes away.
   if (ingest_) ingest_->stop();
+}
+
+void Application::start_background_workers() {
+  if (!config_.background_workers) return;
+  webhooks_->start();
+  if (!feed_poller_) feed_poller_ = std::make_unique<practices::StatusFeedPoller>(*db_, make_feed_submitter(*this));
+  feed_poller_->start();
+}
+
+void Application::stop_background_workers() {
+  if (feed_poller_) feed_poller_->stop();
+  if (webhooks_) webhooks_->stop();
 }
 
 int Application::migrate() {
@@ -209,6 +234,7 @@ web::Handler Application::handler() {
   api_ = std::make_unique<api::Api>(api::ApiDeps{search_.get(), db_.get(), config_.base_url, share / "docs/openapi.yaml", provider});
   account_pages_ = std::make_unique<portal::AccountPages>(portal::AccountDeps{
       db_.get(), &portal_->renderer(), sessions_.get(), oidc_.get(), delegations_.get(), provider});
+  practice_pages_ = std::make_unique<portal::PracticePages>(portal::PracticePagesDeps{db_.get(), &portal_->renderer(), provider});
   developer_pages_ = std::make_unique<portal::DeveloperPages>(
       portal::DeveloperDeps{db_.get(), &portal_->renderer(), access_.get(), share / "docs/openapi.yaml"});
   identity_api_ = std::make_unique<api::IdentityApi>(
@@ -216,6 +242,7 @@ web::Handler Application::handler() {
   interop_api_ = std::make_unique<api::InteropApi>(api::InteropApiDeps{
       db_.get(), backoffice_.get(), ingest_.get(), config_.base_url + "/api/v1/interop", provider, config_.base_url});
   practices_api_ = std::make_unique<api::PracticesApi>(api::PracticesApiDeps{db_.get(), config_.base_url, provider});
+  webhooks_api_ = std::make_unique<api::WebhooksApi>(api::WebhooksApiDeps{db_.get(), config_.base_url, webhooks_.get()});
   auto cat = catalog();
   if (search_->size() == 0 || indexed_generation_ != cat->generation()) {
     search_->rebuild(search_documents(*cat));
@@ -348,6 +375,7 @@ web::Response Application::route(const web::Request& req, const identity::Caller
   }
   if (auto r = identity_api_->handle(req, caller)) return *r;
   if (auto r = practices_api_->handle(req, caller)) return *r;
+  if (auto r = webhooks_api_->handle(req, caller)) return *r;
   if (path == "/api/v1" || path.rfind("/api/v1/", 0) == 0) {
     if (caller.application) {
       domain::Resource res;
@@ -361,6 +389,7 @@ web::Response Application::route(const web::Request& req, const identity::Caller
   }
   if (path.rfind("/api/", 0) == 0 || path == "/api")
     return web::problem(404, "Risorsa non trovata", "Le API sono sotto /api/v1: vedi /api/v1/openapi.yaml.");
+  if (auto r = practice_pages_->handle(req, caller)) return *r;
   if (auto r = account_pages_->handle(req, caller)) return *r;
   if (auto r = developer_pages_->handle(req, caller)) return *r;
   return portal_->handle(req);

@@ -18,8 +18,12 @@
 #include "identity/oidc_client.h"
 #include "identity/sessions.h"
 #include "portal/account_pages.h"
+#include "portal/practice_pages.h"
 #include "practices/backoffice_registry.h"
 #include "practices/ingest.h"
+#include "practices/status_feed.h"
+#include "practices/webhooks.h"
+#include "api/webhooks_api.h"
 #include "portal/developer_pages.h"
 #include "app/config.h"
 #include "app/metrics.h"
@@ -54,6 +58,9 @@ class Application {
   // The practices hub (also used by the CLI and the status-feed poller).
   practices::BackofficeRegistry& backoffice() { return *backoffice_; }
   practices::IngestService& ingest() { return *ingest_; }
+  // Webhook deliveries and status-feed polling, in this process (serve, unless configured off).
+  void start_background_workers();
+  void stop_background_workers();
 
  private:
   web::Response dispatch(const web::Request& req);
@@ -76,12 +83,16 @@ class Application {
   std::unique_ptr<identity::ApiAccess> access_;
   std::unique_ptr<identity::DelegationService> delegations_;
   std::unique_ptr<portal::AccountPages> account_pages_;
+  std::unique_ptr<portal::PracticePages> practice_pages_;
   std::unique_ptr<portal::DeveloperPages> developer_pages_;
   std::unique_ptr<api::IdentityApi> identity_api_;
   std::unique_ptr<practices::BackofficeRegistry> backoffice_;
   std::unique_ptr<practices::IngestService> ingest_;
   std::unique_ptr<api::InteropApi> interop_api_;
   std::unique_ptr<api::PracticesApi> practices_api_;
+  std::unique_ptr<practices::WebhookDispatcher> webhooks_;
+  std::unique_ptr<practices::StatusFeedPoller> feed_poller_;
+  std::unique_ptr<api::WebhooksApi> webhooks_api_;
   Metrics metrics_;
   std::mutex snapshot_mutex_;   // guards snapshot_ (held only to copy the pointer)
   std::mutex reload_mutex_;     // one catalogue reload (and index rebuild) at a time

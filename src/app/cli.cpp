@@ -87,8 +87,10 @@ int serve(Application& app) {
     spdlog::info("segnale {} ricevuto: arresto ordinato", sig);
     server.stop();
   });
+  app.start_background_workers();
   server.wait();
   signals.join();
+  app.stop_background_workers();
   spdlog::info("arrestato");
   return 0;
 }

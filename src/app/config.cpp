@@ -28,6 +28,7 @@ Config load_config(const std::string& toml_path) {
     }
     c.database_url = t["database"]["url"].value_or(c.database_url);
     c.db_pool = t["database"]["pool"].value_or(c.db_pool);
+    c.sqlite_synchronous = t["database"]["sqlite_synchronous"].value_or(c.sqlite_synchronous);
     c.listen = t["server"]["listen"].value_or(c.listen);
     c.base_url = t["server"]["base_url"].value_or(c.base_url);
     c.threads = t["server"]["threads"].value_or(c.threads);
@@ -44,6 +45,7 @@ Config load_config(const std::string& toml_path) {
     c.api_rate_per_second = t["api"]["rate_per_second"].value_or(c.api_rate_per_second);
     c.api_burst = t["api"]["burst"].value_or(c.api_burst);
     c.api_daily_quota = t["api"]["daily_quota"].value_or(c.api_daily_quota);
+    c.background_workers = t["workers"]["enabled"].value_or(c.background_workers);
   }
   from_env("AU_DATABASE_URL", c.database_url);
   from_env("AU_LISTEN", c.listen);
@@ -57,6 +59,10 @@ Config load_config(const std::string& toml_path) {
   from_env("AU_OIDC_CLIENT_SECRET", c.oidc_client_secret);
   from_env("AU_OIDC_FISCAL_CODE_CLAIM", c.oidc_fiscal_code_claim);
   from_env("AU_OIDC_SCOPES", c.oidc_scopes);
+  from_env("AU_SQLITE_SYNCHRONOUS", c.sqlite_synchronous);
+  std::string naive;
+  from_env("AU_INGEST_NAIVE", naive);
+  if (!naive.empty()) c.ingest_naive = naive == "1" || naive == "true";
   std::string demo;
   from_env("AU_OIDC_DEMO", demo);
   if (!demo.empty()) c.oidc_demo = demo == "1" || demo == "true";
@@ -69,6 +75,9 @@ Config load_config(const std::string& toml_path) {
   number.clear();
   from_env("AU_API_DAILY_QUOTA", number);
   if (!number.empty()) c.api_daily_quota = std::stol(number);
+  std::string workers;
+  from_env("AU_BACKGROUND_WORKERS", workers);
+  if (!workers.empty()) c.background_workers = workers != "0" && workers != "false";
   std::string threads;
   from_env("AU_THREADS", threads);
   if (!threads.empty()) c.threads = static_cast<unsigned>(std::stoul(threads));

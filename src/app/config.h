@@ -16,6 +16,11 @@ struct Config {
   unsigned threads = 0;           // 0 = one per core
   std::string log_level = "info";
   std::size_t db_pool = 8;
+  // SQLite PRAGMA synchronous (AU_SQLITE_SYNCHRONOUS): FULL = a 2xx of the ingest survives a
+  // power loss; NORMAL only a crash of the process (measured in docs/BENCHMARKS.md).
+  std::string sqlite_synchronous = "FULL";
+  // Benchmark baseline (AU_INGEST_NAIVE=1): the ingest commits one transaction per event.
+  bool ingest_naive = false;
   // Login through the regional OpenID provider (LoginUmbria); empty issuer: login disabled.
   std::string oidc_issuer;
   std::string oidc_client_id = "accesso-unico";
@@ -27,6 +32,9 @@ struct Config {
   double api_rate_per_second = 10;
   long api_burst = 20;
   long api_daily_quota = 10000;
+  // `serve` also runs the practices hub's background work (webhook deliveries, status-feed
+  // polling); off for nodes that only answer requests (AU_BACKGROUND_WORKERS=0).
+  bool background_workers = true;
 };
 
 // Reads the TOML file when path is not empty (throws std::runtime_error with the file's error),

@@ -218,13 +218,41 @@ store::AppendHooks IngestService::hooks() {
   return h;
 }
 
+void IngestService::commit_naive(std::vector<Pending>& group) {
+  for (auto& p : group) {
+    store::AppendOutcome merged;
+    try {
+      for (std::size_t k = 0; k < p.request.events.size(); ++k) {
+        store::AppendRequest one;
+        one.events.push_back(p.request.events[k]);
+        if (k == 0) {  // the jti and the opening go with the first event
+          one.jtis = p.request.jtis;
+          one.open = p.request.open;
+        }
+        auto out = store::append_batch(db_, {one}, hooks());
+        if (k == 0) merged = std::move(out[0]);
+        else merged.events.push_back(out[0].events.at(0));
+        if (merged.kind != store::AppendOutcome::Kind::Stored) break;
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("ingest: richiesta non archiviata: {}", e.what());
+      p.finish(nullptr);
+      continue;
+    }
+    p.finish(&merged);
+  }
+  if (after_commit_) after_commit_();
+}
+
 void IngestService::commit_group(std::vector<Pending>& group) {
+  if (settings_.naive) return commit_naive(group);
   std::vector<store::AppendRequest> requests;
   requests.reserve(group.size());
   for (auto& p : group) requests.push_back(p.request);
   try {
     auto outcomes = store::append_batch(db_, requests, hooks());
     for (std::size_t i = 0; i < group.size(); ++i) group[i].finish(&outcomes[i]);
+    if (after_commit_) after_commit_();
     return;
   } catch (const std::exception& e) {
     spdlog::error("ingest: commit di {} richieste non riuscito: {}", group.size(), e.what());
@@ -234,6 +262,7 @@ void IngestService::commit_group(std::vector<Pending>& group) {
     try {
       auto outcomes = store::append_batch(db_, {requests[i]}, hooks());
       group[i].finish(&outcomes[0]);
+      if (after_commit_) after_commit_();
     } catch (const std::exception& e) {
       spdlog::error("ingest: richiesta non archiviata: {}", e.what());
       group[i].finish(nullptr);

@@ -51,6 +51,9 @@ using IngestDone = std::function<void(IngestAnswer)>;
 struct IngestSettings {
   std::size_t max_batch_events = 1000;   // per request (413 above)
   std::size_t max_group_events = 4000;   // per transaction of the writer
+  // Benchmark baseline only (AU_INGEST_NAIVE=1): one transaction per event, no group commit.
+  // A request that fails half-way may leave some of its events stored (a resend completes it).
+  bool naive = false;
 };
 
 using CatalogProvider = std::function<std::shared_ptr<const domain::CatalogSnapshot>()>;
@@ -66,6 +69,8 @@ class IngestService {
   void set_on_stored(std::function<void(soci::session&, const store::StoredEvent&, const store::PracticeRecord&)> f) {
     on_stored_ = std::move(f);
   }
+  // Called after each successful commit (wakes the webhook dispatcher).
+  void set_after_commit(std::function<void()> f) { after_commit_ = std::move(f); }
   void start();
   // Commits what is queued, then stops the writer. Requests arriving afterwards get 503.
   void stop();
@@ -91,12 +96,14 @@ class IngestService {
   void enqueue(Pending p);
   void writer_loop();
   void commit_group(std::vector<Pending>& group);
+  void commit_naive(std::vector<Pending>& group);
   store::AppendHooks hooks();
 
   store::Database& db_;
   CatalogProvider catalog_;
   IngestSettings settings_;
   std::function<void(soci::session&, const store::StoredEvent&, const store::PracticeRecord&)> on_stored_;
+  std::function<void()> after_commit_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Pending> queue_;

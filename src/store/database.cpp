@@ -123,6 +123,11 @@ DatabaseUrl parse_database_url(const std::string& url) {
 Database::Database(const DatabaseUrl& url, std::size_t pool_size)
     : url_(url), pool_(std::make_unique<soci::connection_pool>(pool_size)), size_(pool_size) {
   if (url_.engine == Engine::Sqlite) {
+    // Spliced into a PRAGMA: only the four values SQLite knows.
+    for (auto& c : url_.sqlite_synchronous) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const auto& sync = url_.sqlite_synchronous;
+    if (sync != "OFF" && sync != "NORMAL" && sync != "FULL" && sync != "EXTRA")
+      throw std::invalid_argument("synchronous di SQLite non valido (OFF, NORMAL, FULL, EXTRA): " + sync);
     auto parent = std::filesystem::path(url_.sqlite_path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
   }
@@ -133,7 +138,7 @@ Database::Database(const DatabaseUrl& url, std::size_t pool_size)
       // WAL lets readers run beside the single writer; foreign keys are off by default in SQLite.
       s << "PRAGMA journal_mode=WAL";
       s << "PRAGMA foreign_keys=ON";
-      s << "PRAGMA synchronous=NORMAL";
+      s << "PRAGMA synchronous=" + url_.sqlite_synchronous;
       s << "PRAGMA busy_timeout=10000";
     } else {
       s.open(*soci::factory_postgresql(), url_.connect_string);

@@ -22,6 +22,9 @@ struct DatabaseUrl {
   std::string connect_string;  // SOCI backend connection string
   std::string redacted;        // for logs: no password
   std::string sqlite_path;     // SQLite only
+  // PRAGMA synchronous: FULL fsyncs the WAL at every commit, so a committed transaction
+  // survives a power loss (NORMAL only survives a crash of the process). OFF, NORMAL, FULL, EXTRA.
+  std::string sqlite_synchronous = "FULL";
 };
 
 // Throws std::invalid_argument with an Italian message for an unsupported or malformed URL.

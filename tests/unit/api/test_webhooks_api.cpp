@@ -1,12 +1,6 @@
 // /api/v1/webhooks: who may subscribe, validation, ownership (404 across owners), deliveries
 // and redelivery, called through WebhooksApi::handle with hand-built requests and callers.
-//
-// WebhooksApi belongs to au_api, which this binary (it links au_practices) does not link: the
-// two translation units it needs are compiled in here. They depend only on modules that
-// au_practices links (identity, store, web, domain). A tests/unit/api/ binary would be their
-// natural home.
-#include "api/identity_api.cpp"
-#include "api/webhooks_api.cpp"
+#include "api/webhooks_api.h"
 
 #include <gtest/gtest.h>
 
