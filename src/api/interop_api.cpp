@@ -143,6 +143,7 @@ std::optional<web::Response> InteropApi::handle(const web::Request& req) {
   auto done = [later, route](practices::IngestAnswer a) {
     web::Response r = from_answer(a);
     r.headers["Cache-Control"] = "no-store";
+    if (r.status == 401) r.headers["WWW-Authenticate"] = "Bearer realm=\"interop\"";  // replay found at commit
     r.route = route;
     later->resolve(std::move(r));
   };

@@ -65,6 +65,21 @@ web::Headers security_headers() {
           {"Cross-Origin-Opener-Policy", "same-origin"}};
 }
 
+sigset_t stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+// Before any thread exists (the Application starts the ingest writer): threads inherit the
+// mask, so SIGTERM reaches only the thread that waits for it and the shutdown stays orderly.
+void block_stop_signals() {
+  sigset_t set = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
 int serve(Application& app) {
   int applied = app.migrate();
   if (applied) spdlog::info("migrazioni applicate: {}", applied);
@@ -73,12 +88,8 @@ int serve(Application& app) {
   opt.threads = app.config().threads;
   opt.default_headers = security_headers();
   web::Server server(opt, app.handler());
-  // Signals are handled on a dedicated thread: block them here, wait for them there.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  // Signals are handled on a dedicated thread (blocked in every thread by block_stop_signals()).
+  sigset_t set = stop_signals();
   server.start();
   spdlog::info("UmbriaSemplice in ascolto su http://{}:{}", opt.host, server.port());
   std::thread signals([&] {
@@ -191,6 +202,7 @@ int run_cli(int argc, char** argv) {
     if (!listen.empty()) config.listen = listen;
     if (!log_level.empty()) config.log_level = log_level;
     setup_logging(config.log_level);
+    if (*serve_cmd) block_stop_signals();
     Application app(config);
 
     if (*serve_cmd) return serve(app);

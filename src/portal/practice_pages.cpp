@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <map>
 #include <set>
 
@@ -272,9 +271,8 @@ std::string italian_date_time(std::int64_t ms) {
   ms = std::clamp(ms, kMin, kMax);
   std::int64_t local = ms + rome_offset_ms(ms);
   std::int64_t minutes = floor_div(local, 60'000) - floor_div(local, kMsPerDay) * 1440;
-  char hm[8];
-  std::snprintf(hm, sizeof hm, "%02d:%02d", static_cast<int>(minutes / 60), static_cast<int>(minutes % 60));
-  return words(domain::from_days(floor_div(local, kMsPerDay))) + ", " + hm;
+  auto two = [](std::int64_t n) { return (n < 10 ? "0" : "") + std::to_string(n); };
+  return words(domain::from_days(floor_div(local, kMsPerDay))) + ", " + two(minutes / 60) + ":" + two(minutes % 60);
 }
 
 json PracticePages::context(const Session& s, const std::string& title, const std::string& path,

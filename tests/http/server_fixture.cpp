@@ -51,6 +51,8 @@ size_t on_header(char* p, size_t s, size_t n, void* ud) {
   return s * n;
 }
 
+}  // namespace
+
 int run_and_capture(const std::vector<std::string>& argv, std::string& output) {
   int pipefd[2];
   if (pipe(pipefd) != 0) throw std::runtime_error("pipe");
@@ -74,8 +76,6 @@ int run_and_capture(const std::vector<std::string>& argv, std::string& output) {
   waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
-
-}  // namespace
 
 std::string HttpResult::header(const std::string& name) const {
   auto it = headers.find(name);

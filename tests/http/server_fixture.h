@@ -25,6 +25,9 @@ struct RequestOptions {
   bool gzip = false;
 };
 
+// Runs a command (argv[0] = the program), returns its exit status; stdout and stderr in output.
+int run_and_capture(const std::vector<std::string>& argv, std::string& output);
+
 class Server {
  public:
   static Server& instance();  // started once for the whole test binary

@@ -19,9 +19,10 @@ export const fiscalCodeOf = (id) => demoPeople.find((p) => p.id === id).fiscal_n
 
 /**
  * Starts provider + portal. Options: idTokenAlg ('RS256'|'ES256'), env (extra AU_* variables of
- * the portal, e.g. API limits), people (provider's people, default the demo ones).
+ * the portal, e.g. API limits), people (provider's people, default the demo ones), setup
+ * (async (runCli, databaseUrl), more CLI commands before serving, after the roles import).
  */
-export async function startPortalWithLogin({ idTokenAlg, env = {}, people } = {}) {
+export async function startPortalWithLogin({ idTokenAlg, env = {}, people, setup } = {}) {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   provider = await startProvider({
@@ -39,7 +40,10 @@ export async function startPortalWithLogin({ idTokenAlg, env = {}, people } = {}
         AU_OIDC_CLIENT_SECRET: provider.clientSecret,
         ...env,
       },
-      setup: (runCli, db) => runCli(['--database', db, 'roles', 'import', demoPeopleFile]),
+      setup: async (runCli, db) => {
+        await runCli(['--database', db, 'roles', 'import', demoPeopleFile]);
+        if (setup) await setup(runCli, db);
+      },
     });
   } catch (e) {
     await provider.stop();
