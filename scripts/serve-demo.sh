@@ -27,7 +27,27 @@ if [ -z "${AU_OIDC_ISSUER:-}" ]; then
   "$BIN" --database "sqlite:$DB" roles import data/demo/people.json
   echo "provider di identità DIMOSTRATIVO su $AU_OIDC_ISSUER: accedi da $base/accedi"
 fi
+# The demo back office of the Comune di Perugia (VBG-like state codes): its key pair lives in
+# var/backoffice (made once), its public key and state table are registered at every start.
+keys=$(node tools/backoffice-simulator/simulator.mjs init --dir var/backoffice --client demo-vbg-perugia)
+"$BIN" --database "sqlite:$DB" backoffice register --client-id demo-vbg-perugia --ente comune-054039 \
+  --system VBG --name "SUAPE Perugia (VBG, dimostrativo)" --keys "$keys" \
+  --mapping data/demo/backoffice/vbg-perugia-stati.json
 "$BIN" --database "sqlite:$DB" --listen "$LISTEN" serve &
 server_pid=$!
+# Once per database: the simulator pushes two practices of the demo citizen (Maria Rossi), one
+# concluded after its whole life cycle and one waiting for her documents.
+if [ ! -f "$DB.pratiche-demo" ]; then
+  for _ in $(seq 1 100); do
+    node -e "fetch('$base/status').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))" && break
+    sleep 0.2
+  done
+  sim() { node tools/backoffice-simulator/simulator.mjs lifecycle --base "$base" --client demo-vbg-perugia \
+            --key var/backoffice/demo-vbg-perugia.key.json --applicant RSSMRA85C52G478I "$@"; }
+  if sim --reference VBG-DEMO-0001 && sim --reference VBG-DEMO-0002 --steps 2; then
+    touch "$DB.pratiche-demo"
+    echo "pratiche dimostrative inviate dal back office simulato: accedi come Maria Rossi e apri $base/area-personale/pratiche"
+  fi
+fi
 trap 'kill -TERM $server_pid 2>/dev/null; cleanup' INT TERM
 wait $server_pid

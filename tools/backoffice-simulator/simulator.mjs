@@ -9,6 +9,7 @@
 //   node tools/backoffice-simulator/simulator.mjs lifecycle --base http://127.0.0.1:8080 \
 //       --client demo-vbg-perugia --key var/backoffice/demo-vbg-perugia.key.json \
 //       --applicant RSSMRA85C52G478I [--service passo-carrabile] [--pause 0] [--reference REF]
+//       [--steps N]  (only the first N steps: a practice still waiting for the applicant)
 //       opens a practice and pushes its life cycle: protocol, integration request, integration
 //       received, preavviso di rigetto, observations, the final act and the conclusion. Event
 //       times are spread over the last 45 days, so the legal deadline moves as L. 241/1990 says.
@@ -74,7 +75,8 @@ async function lifecycle(o) {
   console.log(`pratica aperta: ${id} (riferimento ${reference}), scadenza ${opened.json.due_date}`);
   const source = `urn:vbg:perugia:${o.client}`;
   let n = 0;
-  for (const step of lifecycleSteps(reference)) {
+  const steps = lifecycleSteps(reference).slice(0, o.steps ? Number(o.steps) : undefined);
+  for (const step of steps) {
     if (pause) await new Promise((r) => setTimeout(r, pause));
     const ev = practiceEvent({ source, id: `${reference}-${++n}`, type: step.type, subject: reference,
       time: step.at.toISOString(), data: step.data });
