@@ -46,20 +46,6 @@ std::string public_reason(const std::string& reason) {
 
 }  // namespace
 
-bool RecentJti::insert(const std::string& key, std::int64_t expires_at, std::int64_t now) {
-  std::lock_guard lock(mutex_);
-  if (now >= next_sweep_) {
-    for (auto it = seen_.begin(); it != seen_.end();) it = it->second < now ? seen_.erase(it) : std::next(it);
-    next_sweep_ = now + 30;
-  }
-  auto [it, inserted] = seen_.emplace(key, expires_at);
-  if (!inserted && it->second < now) {
-    it->second = expires_at;  // expired entry not swept yet: the token is dead anyway, accept
-    return true;
-  }
-  return inserted;
-}
-
 std::optional<web::Response> InteropApi::handle(const web::Request& req) {
   const std::string& path = req.path;
   if (path != "/api/v1/interop" && path.rfind("/api/v1/interop/", 0) != 0) return std::nullopt;
@@ -96,7 +82,7 @@ std::optional<web::Response> InteropApi::handle(const web::Request& req) {
       },
       expect,
       [&](const std::string& cid, const std::string& jti, std::int64_t expires_at) {
-        if (!recent_.insert(cid + '\n' + jti, expires_at, now)) return false;
+        // Checked where it is recorded: in the transaction of the request (or below, for reads).
         jtis.push_back({cid, jti, expires_at});
         return true;
       });
@@ -113,7 +99,7 @@ std::optional<web::Response> InteropApi::handle(const web::Request& req) {
 
   if (op == Op::Read) {
     for (const auto& j : jtis)
-      if (!store::remember_jti(*deps_.db, j.client_id, j.jti, j.expires_at, now))
+      if (!store::remember_jti(*deps_.db, j.client_id, j.jti, j.expires_at))
         return web::problem(401, "Richiesta ripetuta", "Il jti del token è già stato usato.", {{"reason", "replayed-jti"}});
     auto p = store::find_practice(*deps_.db, seg[4]);
     if (!p) p = store::find_practice_by_ref(*deps_.db, client->modi.ente_id, client->system, seg[4]);

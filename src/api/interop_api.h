@@ -8,18 +8,15 @@
 // Contract: every request is authenticated with the ModI patterns ID_AUTH_REST_02 +
 // INTEGRITY_REST_01 (identity/modi.h) against the registered back-office clients; failures are
 // 401 problem+json (400 for an unparseable Digest), never a hint of which key exists. A jti is
-// accepted once: checked against a per-node memory of recent jti values and recorded in the
-// database in the same transaction as the events (so a replay to another node, or after a
-// restart, is refused too). Writes are answered after the group commit (web::Deferred): a 2xx
+// accepted once: it is recorded in the database in the same transaction as the events (a
+// replay, to any node, at any time before the token expires, finds it there and gets 401 with
+// nothing written); a read records it on its own. Writes are answered after the group commit (web::Deferred): a 2xx
 // means durably stored. Bodies: JSON (application/json, application/cloudevents+json or
 // application/cloudevents-batch+json), at most the server's body limit; 415 otherwise.
 #pragma once
 
-#include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
 #include "domain/catalog_snapshot.h"
 #include "practices/backoffice_registry.h"
@@ -28,18 +25,6 @@
 #include "web/http.h"
 
 namespace au::api {
-
-// jti values seen recently by this node (until their tokens expire).
-class RecentJti {
- public:
-  // False when already seen; otherwise remembers it until expires_at (epoch seconds).
-  bool insert(const std::string& key, std::int64_t expires_at, std::int64_t now);
-
- private:
-  std::mutex mutex_;
-  std::unordered_map<std::string, std::int64_t> seen_;
-  std::int64_t next_sweep_ = 0;
-};
 
 struct InteropApiDeps {
   store::Database* db = nullptr;
@@ -58,7 +43,6 @@ class InteropApi {
 
  private:
   InteropApiDeps deps_;
-  RecentJti recent_;
 };
 
 }  // namespace au::api

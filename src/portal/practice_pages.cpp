@@ -143,7 +143,13 @@ std::vector<std::pair<std::string, std::string>> others_of(store::Database& db, 
   return out;
 }
 
-json summary_item(const practices::PracticeView& v, Date today) {
+// "Tu (il richiedente)" only speaks to the applicant; others read who that is.
+std::string actor_label(domain::NextActor a, bool reader_is_subject) {
+  if (a == domain::NextActor::Richiedente && !reader_is_subject) return "Il richiedente";
+  return domain::next_actor_label(a);
+}
+
+json summary_item(const practices::PracticeView& v, Date today, bool own) {
   const auto& p = v.record;
   const auto& pr = v.projection;
   json item = {{"id", p.id},
@@ -152,7 +158,7 @@ json summary_item(const practices::PracticeView& v, Date today) {
                {"ente", v.ente_name.empty() ? p.ente_id : v.ente_name},
                {"status", status_json(pr.status)},
                {"backoffice_status", backoffice_label(pr.backoffice_label, pr.backoffice_code)},
-               {"next_actor", domain::next_actor_label(pr.next_actor)}};
+               {"next_actor", actor_label(pr.next_actor, own)}};
   if (pr.next_deadline) {
     auto days = domain::days_between(today, *pr.next_deadline);
     item["next_deadline"] = {{"date", words(*pr.next_deadline)},
@@ -177,8 +183,10 @@ std::string suspension_reason(const domain::Projection& pr) {
 
 json timeline_item(const domain::TimelineEvent& e) {
   using K = domain::PracticeEventKind;
+  // A time of exactly midnight UTC is a bare date (e.g. the opening, dated by submitted_on).
+  const bool date_only = e.time.size() >= 20 && e.time.compare(10, 10, "T00:00:00Z") == 0;
   json item = {{"label", domain::event_kind_label(e.kind)},
-               {"when", italian_date_time(e.time_ms)},
+               {"when", date_only ? italian_date(e.time) : italian_date_time(e.time_ms)},
                {"datetime", domain::format_utc(floor_div(e.time_ms, 1000))},
                {"status", e.status ? domain::status_label(*e.status) : ""},
                {"backoffice_status", backoffice_label(e.backoffice_label, e.backoffice_code)}};
@@ -204,11 +212,11 @@ json timeline_item(const domain::TimelineEvent& e) {
   return item;
 }
 
-json detail_json(const practices::PracticeView& v, Date today) {
+json detail_json(const practices::PracticeView& v, Date today, bool own) {
   const auto& p = v.record;
   const auto& pr = v.projection;
   const bool concluded = domain::is_concluded(pr.status);
-  json j = summary_item(v, today);
+  json j = summary_item(v, today, own);
   j["applicant_name"] = p.applicant_name;
   j["service_title"] = v.service ? v.service->title : "";
   j["service_url"] = safe_url(v.service_url);
@@ -360,7 +368,7 @@ web::Response PracticePages::list_page(const web::Request& req, const Session& s
     // As the API does: a list read of someone else's practice is logged (once a day).
     practices::record_read(*deps_.db, s.principal, s.display_name(), v.record, "elenco delle pratiche",
                            practices::ReadKind::List);
-    json item = summary_item(v, today);
+    json item = summary_item(v, today, is_subject(me, v.record));
     if (!is_subject(me, v.record)) {
       std::string owner = v.record.applicant_name;
       for (const auto& [code, label] : others)
@@ -427,7 +435,7 @@ web::Response PracticePages::detail_page(const web::Request& req, const Session&
   const Date today = practices::rome_today();
   auto v = practices::load_practice_view(*deps_.db, *p, *deps_.catalog(), deps_.renderer->base_url(), today);
   json ctx = context(s, v.record.title, path, {{"Le mie pratiche", "/area-personale/pratiche"}, {v.record.title, ""}});
-  ctx["practice"] = detail_json(v, today);
+  ctx["practice"] = detail_json(v, today, own);
   if (!own) ctx["reading_for"] = {{"name", v.record.applicant_name.empty() ? "il richiedente" : v.record.applicant_name},
                                   {"reason", reason}};
   return render("practice_detail", ctx, "practice_page");
@@ -482,7 +490,7 @@ web::Response PracticePages::ente_page(const Session& s, const std::string& ente
                            practices::ReadKind::List);
     const auto& pr = v.projection;
     const bool concluded = domain::is_concluded(pr.status);
-    json row = summary_item(v, today);
+    json row = summary_item(v, today, false);
     row["applicant"] = v.record.applicant.substr(0, 3) + "***";
     bool overdue = false;
     row["overdue"] = false;

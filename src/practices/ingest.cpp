@@ -205,6 +205,19 @@ void IngestService::writer_loop() {
   }
 }
 
+// The used jti values are needed only while their tokens could still be accepted: a sweep a
+// minute keeps the table at a few minutes of traffic.
+void IngestService::purge_expired_jti() {
+  const std::int64_t now = now_ms() / 1000;
+  if (now < next_jti_purge_) return;
+  next_jti_purge_ = now + 60;
+  try {
+    store::purge_used_jti(db_, now);
+  } catch (const std::exception& e) {
+    spdlog::warn("ingest: pulizia dei jti usati non riuscita: {}", e.what());
+  }
+}
+
 store::AppendHooks IngestService::hooks() {
   store::AppendHooks h;
   h.chain_hash = [](std::int64_t seq, const std::string& prev, const std::string& payload) {
@@ -253,6 +266,7 @@ void IngestService::commit_group(std::vector<Pending>& group) {
     auto outcomes = store::append_batch(db_, requests, hooks());
     for (std::size_t i = 0; i < group.size(); ++i) group[i].finish(&outcomes[i]);
     if (after_commit_) after_commit_();
+    purge_expired_jti();
     return;
   } catch (const std::exception& e) {
     spdlog::error("ingest: commit di {} richieste non riuscito: {}", group.size(), e.what());
@@ -389,7 +403,9 @@ void IngestService::append_events(const BackofficeClient& client, const json& bo
       return;
     }
     if (out->kind == store::AppendOutcome::Kind::Replay) {
-      done(ingest_problem(401, "Richiesta ripetuta", "Il jti del token è già stato usato: firma una nuova richiesta."));
+      IngestAnswer a = ingest_problem(401, "Richiesta ripetuta", "Il jti del token è già stato usato: firma una nuova richiesta.");
+      a.body["reason"] = "replayed-jti";
+      done(std::move(a));
       return;
     }
     json results = json::array();
@@ -485,7 +501,9 @@ void IngestService::open_practice(const BackofficeClient& client, const json& bo
       return;
     }
     if (out->kind == store::AppendOutcome::Kind::Replay) {
-      done(ingest_problem(401, "Richiesta ripetuta", "Il jti del token è già stato usato: firma una nuova richiesta."));
+      IngestAnswer a = ingest_problem(401, "Richiesta ripetuta", "Il jti del token è già stato usato: firma una nuova richiesta.");
+      a.body["reason"] = "replayed-jti";
+      done(std::move(a));
       return;
     }
     if (out->kind == store::AppendOutcome::Kind::OpenConflict) {

@@ -98,6 +98,7 @@ class IngestService {
   void commit_group(std::vector<Pending>& group);
   void commit_naive(std::vector<Pending>& group);
   store::AppendHooks hooks();
+  void purge_expired_jti();
 
   store::Database& db_;
   CatalogProvider catalog_;
@@ -107,6 +108,7 @@ class IngestService {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Pending> queue_;
+  std::int64_t next_jti_purge_ = 0;  // writer thread only
   bool running_ = false;
   bool stopping_ = false;
   std::thread writer_;

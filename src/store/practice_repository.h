@@ -135,6 +135,8 @@ std::int64_t count_events(Database& db);
 
 // False when (client_id, jti) was already used; otherwise records it. Purges expired rows now
 // and then.
+// Removes the jti values whose tokens have expired.
+void purge_used_jti(Database& db, std::int64_t now);
 bool remember_jti(Database& db, const std::string& client_id, const std::string& jti, std::int64_t expires_at,
                   std::int64_t now);
 
