@@ -507,7 +507,7 @@ web::Response PracticePages::ente_page(const Session& s, const std::string& ente
     }
     rows.emplace_back(overdue, std::move(row));
   }
-  // Overdue first as computed now (the stored order used yesterday's projection).
+  // Overdue first as computed today (the stored due_date dates from the last event received).
   std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first && !b.first; });
   json items = json::array();
   std::size_t overdue_count = 0;

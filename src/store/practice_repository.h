@@ -133,12 +133,10 @@ std::int64_t count_events(Database& db);
 
 // --- ModI jti (requests that do not go through append_batch) ------------------------------------
 
-// False when (client_id, jti) was already used; otherwise records it. Purges expired rows now
-// and then.
 // Removes the jti values whose tokens have expired.
 void purge_used_jti(Database& db, std::int64_t now);
-bool remember_jti(Database& db, const std::string& client_id, const std::string& jti, std::int64_t expires_at,
-                  std::int64_t now);
+// False when (client_id, jti) was already used; otherwise records it (until expires_at).
+bool remember_jti(Database& db, const std::string& client_id, const std::string& jti, std::int64_t expires_at);
 
 // --- access log ------------------------------------------------------------------------------
 
