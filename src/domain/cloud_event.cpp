@@ -135,7 +135,13 @@ class Checker {
                       type_name(*it));
       return nullptr;
     }
-    return it->get_ptr<const std::string*>();
+    const std::string* value = it->get_ptr<const std::string*>();
+    if (has_control_characters(*value)) {
+      error(name, std::string("l'attributo '") + name + "' contiene caratteri di controllo, vietati "
+                                                         "dalle stringhe CloudEvents");
+      return nullptr;
+    }
+    return value;
   }
 
   // String attribute that, when present, must not be empty.
@@ -264,10 +270,26 @@ std::optional<CloudEvent> parse_cloud_event(const json& j, const std::string& pa
                         type_name(value));
       continue;
     }
+    if (value.is_string() && has_control_characters(value.get_ref<const std::string&>())) {
+      c.error(name, std::string("l'attributo di estensione '") + name + "' contiene caratteri di controllo");
+      continue;
+    }
     ev.extensions[name] = value;
   }
   if (c.count() > 0) return std::nullopt;
   return ev;
+}
+
+bool has_control_characters(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f) return true;
+    // C1 controls U+0080..U+009F are 0xC2 0x80..0x9F in UTF-8.
+    if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0x9f &&
+        static_cast<unsigned char>(text[i + 1]) >= 0x80)
+      return true;
+  }
+  return false;
 }
 
 std::vector<CloudEvent> parse_batch(const json& j, std::size_t max_events,

@@ -30,7 +30,8 @@
 //     null for an optional attribute counts as absent, for a required one as missing;
 //   - any other member is an extension: name of 1-20 chars in [a-z0-9], value a string, number
 //     or boolean (no object, array or null);
-//   - an attribute that must be a string is rejected when of another JSON type;
+//   - an attribute that must be a string is rejected when of another JSON type, and every string
+//     attribute (extensions too) when it contains a control character;
 //   - an event must be a JSON object.
 #pragma once
 
@@ -65,5 +66,10 @@ std::vector<CloudEvent> parse_batch(const nlohmann::json& j, std::size_t max_eve
                                     std::vector<FieldError>& errors, bool& too_many);
 
 std::optional<std::int64_t> rfc3339_to_epoch_millis(std::string_view text);
+
+// True when the text has a control character (U+0000-U+001F, U+007F-U+009F): the CloudEvents
+// type system forbids them in strings, and a U+0000 would also cut the value where PostgreSQL
+// stores it (two ids "a\0x" and "a\0y" would become one).
+bool has_control_characters(std::string_view text);
 
 }  // namespace au::domain

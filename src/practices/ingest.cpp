@@ -51,6 +51,10 @@ std::optional<MappedStatus> map_status(const BackofficeClient& client, const jso
   if (!data.is_object() || !data.contains("status_code") || !data["status_code"].is_string()) return m;
   m.code = data["status_code"].get<std::string>();
   if (data.contains("status_label") && data["status_label"].is_string()) m.label = data["status_label"].get<std::string>();
+  if (domain::has_control_characters(m.label)) {
+    errors.push_back({path.substr(0, path.rfind('/')) + "/status_label", "contiene caratteri di controllo"});
+    return std::nullopt;
+  }
   auto mapped = client.mapping.map(m.code);
   if (!mapped) {
     errors.push_back({path, "il codice di stato '" + m.code + "' non è nella tabella di corrispondenza del sistema " +
@@ -85,6 +89,8 @@ void validate_opening(const json& body, const domain::CatalogSnapshot& catalog, 
     }
     if (!it->is_string() || it->get<std::string>().empty() || it->get<std::string>().size() > max)
       errors.push_back({std::string("/") + name, "testo da 1 a " + std::to_string(max) + " caratteri"});
+    else if (domain::has_control_characters(it->get<std::string>()))
+      errors.push_back({std::string("/") + name, "contiene caratteri di controllo"});
   };
   require_text("service", 200, true);
   require_text("reference", 100, true);
@@ -113,8 +119,13 @@ void validate_opening(const json& body, const domain::CatalogSnapshot& catalog, 
     std::string id = domain::normalize_fiscal_code((*it)["id"].get<std::string>());
     if (!domain::valid_personal_fiscal_code(id) && !domain::valid_partita_iva(id))
       errors.push_back({std::string("/") + name + "/id", "codice fiscale o partita IVA non valido"});
-    if (it->contains("name") && (!(*it)["name"].is_string() || (*it)["name"].get<std::string>().size() > 200))
-      errors.push_back({std::string("/") + name + "/name", "testo fino a 200 caratteri"});
+    if (it->contains("name") && (!(*it)["name"].is_string() || (*it)["name"].get<std::string>().size() > 200 ||
+                                 domain::has_control_characters((*it)["name"].get<std::string>())))
+      errors.push_back({std::string("/") + name + "/name", "testo fino a 200 caratteri, senza caratteri di controllo"});
+    if (it->contains("delegation") && (!(*it)["delegation"].is_string() ||
+                                       (*it)["delegation"].get<std::string>().size() > 100 ||
+                                       domain::has_control_characters((*it)["delegation"].get<std::string>())))
+      errors.push_back({std::string("/") + name + "/delegation", "identificativo della delega fino a 100 caratteri"});
   };
   subject("applicant", true);
   subject("beneficiary", false);

@@ -271,5 +271,23 @@ TEST(CloudEventBatch, TopLevelScalarsRejected) {
   }
 }
 
+// CloudEvents 1.0.2 type system: strings must not contain U+0000-U+001F or U+007F-U+009F
+// (on PostgreSQL a U+0000 would also cut the stored id, merging two events into one).
+TEST(CloudEvent, ControlCharactersAreRefusedInEveryStringAttribute) {
+  EXPECT_FALSE(has_control_characters("evento-1 àèé €"));
+  for (std::string bad : {std::string("a\0b", 3), std::string("a\x1f"), std::string("\x7f"), std::string("c\xc2\x85" "d"),
+                          std::string("\xc2\x9f")})
+    EXPECT_TRUE(has_control_characters(bad)) << bad.size();
+  EXPECT_FALSE(has_control_characters("\xc2\xa0"));  // U+00A0 is not a control character
+  for (const char* attr : {"id", "source", "type", "subject", "extname"}) {
+    json e = {{"specversion", "1.0"}, {"id", "x"}, {"source", "urn:x"}, {"type", "t"}};
+    e[attr] = std::string("dup\0one", 7);
+    std::vector<FieldError> errors;
+    EXPECT_FALSE(parse_cloud_event(e, "/0", errors)) << attr;
+    ASSERT_EQ(errors.size(), 1u) << attr;
+    EXPECT_EQ(errors[0].path, std::string("/0/") + attr);
+  }
+}
+
 }  // namespace
 }  // namespace au::domain
