@@ -100,7 +100,12 @@ std::optional<web::Response> InteropApi::handle(const web::Request& req) {
   if (op == Op::Read) {
     for (const auto& j : jtis)
       if (!store::remember_jti(*deps_.db, j.client_id, j.jti, j.expires_at))
-        return web::problem(401, "Richiesta ripetuta", "Il jti del token è già stato usato.", {{"reason", "replayed-jti"}});
+      {
+        web::Response r =
+            web::problem(401, "Richiesta ripetuta", "Il jti del token è già stato usato.", {{"reason", "replayed-jti"}});
+        r.headers["WWW-Authenticate"] = "Bearer realm=\"interop\"";
+        return r;
+      }
     auto p = store::find_practice(*deps_.db, seg[4]);
     if (!p) p = store::find_practice_by_ref(*deps_.db, client->modi.ente_id, client->system, seg[4]);
     if (!p || p->ente_id != client->modi.ente_id)

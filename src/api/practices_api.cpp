@@ -1,5 +1,7 @@
 #include "api/practices_api.h"
 
+#include <set>
+
 #include "api/identity_api.h"
 #include "practices/practice_access.h"
 #include "practices/practice_view.h"
@@ -52,6 +54,14 @@ std::optional<web::Response> PracticesApi::handle(const web::Request& req, const
   std::vector<web::QueryParam> query;
   if (!web::parse_query(req.query, query))
     return web::problem(400, "Parametri non validi", "La query string non è codificata correttamente.");
+  // As everywhere in the API: an unknown or repeated parameter is a mistake worth telling.
+  std::set<std::string> seen;
+  for (const auto& q : query) {
+    if (q.key != "stato" && q.key != "ente" && q.key != "vista" && q.key != "motivo")
+      return web::problem(400, "Parametro sconosciuto", "Parametro non previsto: '" + q.key.substr(0, 40) + "'.");
+    if (!seen.insert(q.key).second)
+      return web::problem(400, "Parametro ripetuto", "Il parametro '" + q.key + "' compare più volte.");
+  }
   auto catalog = deps_.catalog();
   const domain::Date today = practices::rome_today();
   auto seg = web::split_path(path);

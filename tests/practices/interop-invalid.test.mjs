@@ -214,3 +214,20 @@ test('other methods are 405 with Allow; other paths 404 (after authentication)',
   assert.equal(res.status, 404);
   assert.match(res.headers.get('content-type'), /problem\+json/);
 });
+
+// CloudEvents 1.0.2 (Type System, String): control characters U+0000-U+001F and U+007F-U+009F
+// MUST NOT be used. On PostgreSQL a U+0000 would also cut the value where it is stored, so
+// "dup\u0000one" and "dup\u0000two" would become one event id (and the hash chain would no
+// longer match the stored row).
+test('control characters in CloudEvents string attributes and in the reference are 422', async () => {
+  const p = await openPractice(hub.perugia);
+  const base = () => ev(hub.perugia, 'messaggio', p.id, { text: 'x' });
+  for (const [over, path] of [[{ id: 'dup\u0000one' }, '/id'], [{ id: 'a\u001fb' }, '/id'], [{ source: 'urn:x\u0000y' }, '/source'], [{ subject: `${p.id}\u0000` }, '/subject'], [{ id: 'c\u0085d' }, '/id']]) {
+    const body = { ...base(), ...over };
+    const r = await hub.perugia.send(body);
+    const problem = assertProblem(r, 422, JSON.stringify(over));
+    assert.deepEqual(errorPaths(problem), [path]);
+  }
+  const o = await hub.perugia.open(opening({ reference: 'NUL\u0000REF' }));
+  assert.deepEqual(errorPaths(assertProblem(o, 422, 'a reference with U+0000')), ['/reference']);
+});

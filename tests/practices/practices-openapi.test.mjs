@@ -224,6 +224,10 @@ test('back offices: every answer of the interop operations, as documented', asyn
   await expect('POST /interop/events', { as: client, body: [e()], contentType: 'application/cloudevents-batch+json' }, 200, 'cloudevents-batch+json');
   await expect('POST /interop/events', { as: client, raw: '[{]' }, 400, 'malformed JSON');
   await expect('POST /interop/events', { body: e() }, 401, 'unsigned');
+  const replayed = JSON.stringify(e());
+  const signed = modiHeaders({ privateJwk: hub.perugia.privateJwk, clientId: hub.perugia.clientId, audience: hub.perugia.audience, body: replayed });
+  await expect('POST /interop/events', { raw: replayed, headers: signed }, 200, 'signed once');
+  await expect('POST /interop/events', { raw: replayed, headers: signed }, 401, 'replayed');
   await expect('POST /interop/events', { as: { client: hub.terni }, body: e() }, 403, 'another ente\'s practice');
   await expect('POST /interop/events', { as: client, body: ev(hub.perugia, 'messaggio', unique('pr-x'), { text: 'x' }) }, 404, 'unknown practice');
   await expect('POST /interop/events', { as: client, body: Array.from({ length: 1001 }, e) }, 413, '1001 events');

@@ -14,7 +14,7 @@
 // check does not depend on the engine.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, linkSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -54,8 +54,12 @@ export function runCli(binary, args, env, timeoutMs = 180_000) {
  * A throw-away environment: temp dir, database (private SQLite file unless databaseUrl), the
  * catalogue imported, one back-office client registered with a fresh ES256 key.
  */
-export async function prepareEnvironment({ databaseUrl = '', binary = defaultBinary(), tag = 'rel', extraEnv = {} } = {}) {
+export async function prepareEnvironment({ databaseUrl = '', binary: original = defaultBinary(), tag = 'rel', extraEnv = {} } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), `au-${tag}-`));
+  // Every restart must run the same program: a private link (or copy) of the binary survives a
+  // rebuild of build/ during the run.
+  const binary = path.join(dir, 'accesso-unico');
+  try { linkSync(original, binary); } catch { copyFileSync(original, binary); }
   const db = databaseUrl || `sqlite:${path.join(dir, 'db.sqlite')}`;
   const env = { ...process.env, AU_SEARCH_INDEX: path.join(dir, 'index'), AU_SHARE_DIR: repoRoot, ...extraEnv };
   const runId = `${tag}${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -180,7 +184,7 @@ export async function openPractices(api, runId, n, parallel = 16) {
   return out;
 }
 
-/** Deterministic random numbers (a failing run can be repeated with its seed). */
+/** Seeded random numbers: a failing run prints its seed, which replays its choices (not its timing). */
 export function rng(seed) {
   let s = seed >>> 0 || 1;
   return () => {
@@ -203,7 +207,7 @@ export async function runReliability({ events = 2000, clients = 8, kills = 3, da
   const envInfo = await prepareEnvironment({ databaseUrl, binary, tag: 'rel' });
   const server = new ServerProcess({ ...envInfo, port: await freePort() });
   const { runId } = envInfo;
-  const stats = { requests: 0, retries: 0, network_errors: 0, status_503: 0, resend_requests: 0, resent_events: 0,
+  const stats = { requests: 0, retries: 0, network_errors: 0, status_503: 0, resend_requests: 0, resent_events: 0, twin_requests: 0,
     kills: 0, restarts_ms: [], unexpected: {} };
   try {
     await server.start();
@@ -296,7 +300,12 @@ export async function runReliability({ events = 2000, clients = 8, kills = 3, da
         }
         const batch = items.length > 1 || random() < 0.2;
         const info = {};
-        const answer = await sendUntilAcked(batch ? items.map((it) => it.ev) : items[0].ev, info);
+        const body = batch ? items.map((it) => it.ev) : items[0].ev;
+        // ~3 % of new requests go twice at the same time (a client that resends without waiting):
+        // both answers must name the same sequences.
+        const twin = !resend && random() < 0.03;
+        const [answer, second] = await Promise.all([sendUntilAcked(body, info), twin ? sendUntilAcked(body) : null]);
+        if (twin) stats.twin_requests++;
         if (!answer) continue;
         const results = batch ? answer.results : [answer];
         if (!Array.isArray(results) || results.length !== items.length) {
@@ -317,6 +326,7 @@ export async function runReliability({ events = 2000, clients = 8, kills = 3, da
           }
           record(it.ev, it.practice, results[i], it.fresh);
         });
+        if (second) (batch ? second.results : [second]).forEach((r, i) => record(items[i].ev, items[i].practice, r, true));
         const freshItems = items.filter((it) => it.fresh);
         if (freshItems.length) sent.push({ items: freshItems });
       }
@@ -393,7 +403,7 @@ export async function runReliability({ events = 2000, clients = 8, kills = 3, da
       acknowledged: ackedCount, stored: stored.size, duplicates, missing, unacknowledged_stored: unacked, wrong_sequence: wrong,
       requests: stats.requests, retries: stats.retries, network_errors: stats.network_errors, status_503: stats.status_503,
       unexpected_status: stats.unexpected, retried_requests_answered: retriedAnswers.length,
-      stored_before_kill: stats.stored_before_kill, resend_requests: stats.resend_requests, resent_events: stats.resent_events,
+      stored_before_kill: stats.stored_before_kill, resend_requests: stats.resend_requests, resent_events: stats.resent_events, twin_requests: stats.twin_requests,
       restart_ms_median: restarts.length ? restarts[Math.floor(restarts.length / 2)] : 0,
       restart_ms_max: restarts.length ? restarts[restarts.length - 1] : 0,
       load_seconds: Number(loadSeconds.toFixed(1)), events_per_second: Math.round(ackedCount / loadSeconds),
@@ -415,7 +425,7 @@ export function summaryText(s) {
     `  confermati ${s.acknowledged}, trovati ${s.stored}; doppi ${s.duplicates}, mancanti ${s.missing}, ` +
       `archiviati senza conferma ${s.unacknowledged_stored}, sequenza diversa ${s.wrong_sequence}`,
     `  richieste ${s.requests} (ritentate ${s.retries}: errori di rete ${s.network_errors}, 503 ${s.status_503}), ` +
-      `reinvii deliberati ${s.resend_requests} (${s.resent_events} eventi)`,
+      `reinvii deliberati ${s.resend_requests} (${s.resent_events} eventi), richieste inviate due volte insieme ${s.twin_requests}`,
     `  richieste interrotte da un SIGKILL e ripetute ${s.retried_requests_answered}, di cui già archiviate ` +
       `prima del SIGKILL (conferma persa, risposta ridata uguale) ${s.stored_before_kill}`,
     `  riavvio: mediana ${s.restart_ms_median} ms, massimo ${s.restart_ms_max} ms; carico ${s.load_seconds} s ` +
