@@ -65,6 +65,17 @@ std::optional<MappedStatus> map_status(const BackofficeClient& client, const jso
   return m;
 }
 
+// The answer when the writer could not store a request: the commit failed (nullptr, 503: safe to
+// retry) or the request's jti was already used (401).
+std::optional<IngestAnswer> not_stored(const store::AppendOutcome* out, const std::string& what) {
+  if (!out)
+    return ingest_problem(503, "Archiviazione non riuscita", what + " Riprova: l'invio ripetuto è sicuro.");
+  if (out->kind != store::AppendOutcome::Kind::Replay) return std::nullopt;
+  IngestAnswer a = ingest_problem(401, "Richiesta ripetuta", "Il jti del token è già stato usato: firma una nuova richiesta.");
+  a.body["reason"] = "replayed-jti";
+  return a;
+}
+
 json practice_brief(const store::PracticeRecord& p) {
   return {{"id", p.id},           {"ente", p.ente_id},   {"service", p.service_id},
           {"reference", p.backoffice_ref}, {"status", p.status}, {"due_date", p.due_date}};
@@ -408,15 +419,8 @@ void IngestService::append_events(const BackofficeClient& client, const json& bo
   std::vector<std::pair<std::string, std::string>> ids;
   for (const auto& item : items) ids.emplace_back(item.event.id, item.event.source);
   pending.finish = [done = std::move(done), ids = std::move(ids), batch](const store::AppendOutcome* out) {
-    if (!out) {
-      done(ingest_problem(503, "Archiviazione non riuscita",
-                          "Gli eventi non sono stati registrati. Riprova: l'invio ripetuto è sicuro."));
-      return;
-    }
-    if (out->kind == store::AppendOutcome::Kind::Replay) {
-      IngestAnswer a = ingest_problem(401, "Richiesta ripetuta", "Il jti del token è già stato usato: firma una nuova richiesta.");
-      a.body["reason"] = "replayed-jti";
-      done(std::move(a));
+    if (auto failed = not_stored(out, "Gli eventi non sono stati registrati.")) {
+      done(std::move(*failed));
       return;
     }
     json results = json::array();
@@ -506,15 +510,8 @@ void IngestService::open_practice(const BackofficeClient& client, const json& bo
   pending.request.open = p;
   pending.request.events.push_back(std::move(opened));
   pending.finish = [done = std::move(done)](const store::AppendOutcome* out) {
-    if (!out) {
-      done(ingest_problem(503, "Archiviazione non riuscita",
-                          "La pratica non è stata aperta. Riprova: l'invio ripetuto è sicuro."));
-      return;
-    }
-    if (out->kind == store::AppendOutcome::Kind::Replay) {
-      IngestAnswer a = ingest_problem(401, "Richiesta ripetuta", "Il jti del token è già stato usato: firma una nuova richiesta.");
-      a.body["reason"] = "replayed-jti";
-      done(std::move(a));
+    if (auto failed = not_stored(out, "La pratica non è stata aperta.")) {
+      done(std::move(*failed));
       return;
     }
     if (out->kind == store::AppendOutcome::Kind::OpenConflict) {
