@@ -246,8 +246,12 @@ web::Response WebhooksApi::deliveries(const web::Request& req, const Owner& owne
   std::vector<web::QueryParam> params;
   if (!web::parse_query(req.query, params))
     return web::problem(400, "Parametri non validi", "La query non è codificata correttamente.");
+  bool seen = false;
   for (const auto& p : params) {
     if (p.key != "limit") return web::problem(400, "Parametri non ammessi", "L'unico parametro ammesso è limit.");
+    // As everywhere in the API: a repeated parameter is a mistake, not "the last one wins".
+    if (seen) return web::problem(400, "Parametro ripetuto", "Il parametro 'limit' compare più volte.");
+    seen = true;
     if (!all_digits(p.value, 3) || std::stoi(p.value) < 1 || std::stoi(p.value) > 200)
       return web::problem(400, "Parametro non valido", "limit deve essere un intero tra 1 e 200.");
     limit = std::stoi(p.value);

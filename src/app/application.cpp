@@ -111,7 +111,11 @@ Application::Application(Config config) : config_(std::move(config)) {
   ingest_->set_on_stored([](soci::session& tx, const store::StoredEvent& e, const store::PracticeRecord& p) {
     store::enqueue_webhook_deliveries(tx, {e.sequence, p.ente_id, p.applicant, p.intermediary, e.type, e.received_at});
   });
-  webhooks_ = std::make_unique<practices::WebhookDispatcher>(*db_);
+  practices::WebhookSettings webhook_settings;
+  if (config_.webhook_backoff_base_ms > 0) webhook_settings.backoff_base = std::chrono::milliseconds(config_.webhook_backoff_base_ms);
+  if (config_.webhook_timeout_ms > 0) webhook_settings.timeout = std::chrono::milliseconds(config_.webhook_timeout_ms);
+  if (config_.webhook_max_attempts > 0) webhook_settings.max_attempts = config_.webhook_max_attempts;
+  webhooks_ = std::make_unique<practices::WebhookDispatcher>(*db_, webhook_settings);
   ingest_->set_after_commit([this] { webhooks_->wake(); });
   ingest_->start();
   if (!config_.oidc_issuer.empty()) {

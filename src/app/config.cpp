@@ -78,6 +78,15 @@ Config load_config(const std::string& toml_path) {
   std::string workers;
   from_env("AU_BACKGROUND_WORKERS", workers);
   if (!workers.empty()) c.background_workers = workers != "0" && workers != "false";
+  number.clear();
+  from_env("AU_WEBHOOK_BACKOFF_BASE_MS", number);
+  if (!number.empty()) c.webhook_backoff_base_ms = std::stol(number);
+  number.clear();
+  from_env("AU_WEBHOOK_TIMEOUT_MS", number);
+  if (!number.empty()) c.webhook_timeout_ms = std::stol(number);
+  number.clear();
+  from_env("AU_WEBHOOK_MAX_ATTEMPTS", number);
+  if (!number.empty()) c.webhook_max_attempts = std::stoi(number);
   std::string threads;
   from_env("AU_THREADS", threads);
   if (!threads.empty()) c.threads = static_cast<unsigned>(std::stoul(threads));

@@ -35,6 +35,11 @@ struct Config {
   // `serve` also runs the practices hub's background work (webhook deliveries, status-feed
   // polling); off for nodes that only answer requests (AU_BACKGROUND_WORKERS=0).
   bool background_workers = true;
+  // Webhook dispatcher overrides (AU_WEBHOOK_*), 0 = the WebhookSettings default: tests use
+  // short delays instead of a 30 s backoff base.
+  long webhook_backoff_base_ms = 0;
+  long webhook_timeout_ms = 0;
+  int webhook_max_attempts = 0;
 };
 
 // Reads the TOML file when path is not empty (throws std::runtime_error with the file's error),

@@ -26,12 +26,25 @@ export const PRACTICES_OPERATIONS = Object.freeze([
   'GET /practices/accessi',
 ]);
 
+// Webhook subscriptions of the practices hub: they need an ente operator or a live application
+// and real receivers; tests/practices/webhooks-openapi.test.mjs exercises them, both files here
+// leave them out.
+export const WEBHOOKS_OPERATIONS = Object.freeze([
+  'GET /webhooks',
+  'POST /webhooks',
+  'GET /webhooks/{id}',
+  'DELETE /webhooks/{id}',
+  'GET /webhooks/{id}/deliveries',
+  'POST /webhooks/deliveries/{id}/redeliver',
+]);
+
 /** True for the operations tests/api/openapi.test.mjs does not call (they need a caller). */
-export const isIdentityOperation = (key) => IDENTITY_OPERATIONS.includes(key) || PRACTICES_OPERATIONS.includes(key);
+export const isIdentityOperation = (key) =>
+  IDENTITY_OPERATIONS.includes(key) || PRACTICES_OPERATIONS.includes(key) || WEBHOOKS_OPERATIONS.includes(key);
 
 /**
  * Keys ("METHOD /path") of the operations of `doc` that declare a non-empty security
- * requirement, except the practices hub's (PRACTICES_OPERATIONS).
+ * requirement, except the practices hub's (PRACTICES_OPERATIONS, WEBHOOKS_OPERATIONS).
  */
 export function securedOperationKeys(doc) {
   const keys = [];
@@ -39,5 +52,5 @@ export function securedOperationKeys(doc) {
     for (const [method, op] of Object.entries(item))
       if (op && typeof op === 'object' && Array.isArray(op.security ?? doc.security) && (op.security ?? doc.security).length)
         keys.push(`${method.toUpperCase()} ${p}`);
-  return keys.filter((k) => !PRACTICES_OPERATIONS.includes(k));
+  return keys.filter((k) => !PRACTICES_OPERATIONS.includes(k) && !WEBHOOKS_OPERATIONS.includes(k));
 }
