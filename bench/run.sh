@@ -3,7 +3,8 @@
 # docs/BENCHMARKS.md (GUIDE.md §5, tech-stack.md §1 and §3).
 #
 #   bench/run.sh BUILD_DIR [--with-build] [--comuni N] [--queries N] [--queries-all N]
-#                          [--only page|search|identity|build]
+#                          [--only page|search|identity|build|ingest] [--ingest-seconds N]
+#                          [--reliability-events N]
 #
 #   1. cached service page: accesso-unico vs nginx serving the same bytes (wrk, 3 rounds,
 #      alternating order, identity and gzip);
@@ -14,6 +15,9 @@
 #   5. identity (issue 3): the same cached service page logged in vs anonymous (wrk, 3 rounds,
 #      alternating order, identity and gzip), the session opened through the demo OpenID provider
 #      by bench/login-session.mjs; and bench/token_verify.cpp (RS256/ES256 verify and sign).
+#   6. practices ingest: bench/ingest.mjs (group commit vs one transaction per event, single
+#      events and batches, SQLite and a durable PostgreSQL) and the full-size SIGKILL reliability
+#      run of tests/practices/reliability.mjs on both engines.
 #
 # Every process started here is stopped on exit (also on error or Ctrl-C) and every temporary
 # directory removed. Ports are free loopback ports picked by the kernel. wrk and the servers share
@@ -21,13 +25,15 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-[ $# -ge 1 ] || { echo "uso: bench/run.sh BUILD_DIR [--with-build] [--comuni N] [--queries N] [--queries-all N] [--only page|search|identity|build]" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "uso: bench/run.sh BUILD_DIR [--with-build] [--comuni N] [--queries N] [--queries-all N] [--only page|search|identity|build|ingest] [--ingest-seconds N] [--reliability-events N]" >&2; exit 2; }
 BUILD=$(cd "$1" && pwd); shift
 WITH_BUILD=0
 COMUNI=7900          # about the number of Italian comuni
 QUERIES=2000         # per configuration, portal default (variants hidden)
 QUERIES_ALL=2000     # per configuration, all documents (include_variants=true)
 ONLY=""
+INGEST_SECONDS=10    # per ingest run, after a 2 s warm-up
+REL_EVENTS=50000     # full-size reliability run (32 clients, 20 SIGKILLs)
 while [ $# -gt 0 ]; do
   case "$1" in
     --with-build) WITH_BUILD=1 ;;
@@ -35,6 +41,8 @@ while [ $# -gt 0 ]; do
     --queries) QUERIES=$2; shift ;;
     --queries-all) QUERIES_ALL=$2; shift ;;
     --only) ONLY=$2; shift ;;
+    --ingest-seconds) INGEST_SECONDS=$2; shift ;;
+    --reliability-events) REL_EVENTS=$2; shift ;;
     *) echo "opzione sconosciuta: $1" >&2; exit 2 ;;
   esac
   shift
@@ -53,7 +61,7 @@ ROUNDS=3
 for tool in wrk nginx curl python3 g++ "$PGBIN/initdb" "$PGBIN/pg_ctl"; do
   command -v "$tool" >/dev/null 2>&1 || { echo "manca $tool (scripts/install-deps.sh)" >&2; exit 1; }
 done
-if [ -z "$ONLY" ] || [ "$ONLY" = identity ]; then
+if [ -z "$ONLY" ] || [ "$ONLY" = identity ] || [ "$ONLY" = ingest ]; then
   command -v node >/dev/null 2>&1 || { echo "manca node (scripts/install-deps.sh)" >&2; exit 1; }
   [ -d "$ROOT/node_modules/oidc-provider" ] || { echo "manca node_modules/oidc-provider: npm ci" >&2; exit 1; }
 fi
@@ -546,9 +554,50 @@ identity_bench() {
   date -u '+%Y-%m-%d %H:%M UTC' > "$RES/id_date"
 }
 
+# ------------------------------------------------------------------------------------------------
+# 6. Practices ingest: group commit vs naive, SQLite and durable PostgreSQL; SIGKILL reliability.
+ingest_bench() {
+  # A private copy of the binary: others may rebuild build/ while this part runs.
+  local bin=$WORK/accesso-unico-ingest pgport url cmd rc=0
+  cp "$BIN" "$bin"
+  log "PostgreSQL usa-e-getta con fsync=on e synchronous_commit=on (i valori predefiniti)"
+  pgport=$(free_port)
+  PGDATA=$(mktemp -d /tmp/au-bench-pg.XXXXXX)
+  [ "$(id -u)" = 0 ] && chown postgres:postgres "$PGDATA"
+  as_postgres "$PGBIN/initdb" -D "$PGDATA" -U postgres -A trust -E UTF8 --locale=C.UTF-8 > "$WORK/initdb-ingest.log" 2>&1
+  as_postgres "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 120 -o "-p $pgport -k $PGDATA \
+    -c listen_addresses=127.0.0.1 -c max_connections=200" start > "$WORK/pg_ctl-ingest.log" 2>&1
+  url="postgresql://postgres@127.0.0.1:$pgport/postgres"
+  as_postgres "$PGBIN/psql" -h 127.0.0.1 -p "$pgport" -U postgres -Atc \
+    "SELECT name || '=' || setting FROM pg_settings WHERE name IN ('fsync','synchronous_commit','full_page_writes','wal_sync_method')" \
+    | tr '\n' ' ' > "$RES/ingest_pg_settings"
+  log "ingest: gruppo vs una transazione per evento, ${INGEST_SECONDS} s per prova; carico $(loadavg)"
+  AU_BINARY=$bin node "$ROOT/bench/ingest.mjs" run --sqlite --pg "$url" --seconds "$INGEST_SECONDS" \
+    --json "$RES/ingest.json" 2> "$WORK/ingest.log" || { echo "bench/ingest.mjs fallito" >&2; return 1; }
+  for engine in sqlite postgresql; do
+    log "affidabilità a piena scala su $engine: $REL_EVENTS eventi, 32 client, 20 SIGKILL; carico $(loadavg)"
+    AU_BINARY=$bin node "$ROOT/tests/practices/reliability.mjs" --events "$REL_EVENTS" --clients 32 --kills 20 \
+      --database "$([ $engine = postgresql ] && echo "$url")" --json "$RES/reliability_$engine.json" \
+      > "$WORK/reliability_$engine.out" 2> "$WORK/reliability_$engine.log" || rc=1
+    cat "$WORK/reliability_$engine.out" >&2
+  done
+  as_postgres "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w stop > /dev/null
+  rm -rf "$PGDATA"
+  PGDATA=""
+  cmd="bench/run.sh $(basename "$BUILD") --only ingest"
+  [ "$INGEST_SECONDS" = 10 ] || cmd+=" --ingest-seconds $INGEST_SECONDS"
+  [ "$REL_EVENTS" = 50000 ] || cmd+=" --reliability-events $REL_EVENTS"
+  node "$ROOT/bench/ingest.mjs" report --json "$RES/ingest.json" --command "$cmd" \
+    --reliability "$RES/reliability_sqlite.json,$RES/reliability_postgresql.json" > "$RES/ingest.md"
+  printf '\nSettings of that PostgreSQL cluster, as it reported them: %s.\n' "$(cat "$RES/ingest_pg_settings")" >> "$RES/ingest.md"
+  [ $rc = 0 ] || { echo "affidabilità: controlli falliti (vedi docs/BENCHMARKS.md)" >&2; INGEST_FAILED=1; }
+}
+INGEST_FAILED=0
+
 if [ -z "$ONLY" ] || [ "$ONLY" = page ]; then timed page page_bench; fi
 if [ -z "$ONLY" ] || [ "$ONLY" = search ]; then timed search search_bench; fi
 if [ -z "$ONLY" ] || [ "$ONLY" = identity ]; then timed identity identity_bench; fi
+if [ -z "$ONLY" ] || [ "$ONLY" = ingest ]; then timed ingest ingest_bench; fi
 if [ "$WITH_BUILD" = 1 ]; then timed build build_bench; fi
 LOAD_END=$(loadavg)
 ELAPSED=$(( $(date +%s) - STARTED ))
@@ -572,6 +621,7 @@ keep_section() {  # a part not run this time: keep its last measurement (it carr
       search) echo "## 2. Search at national scale" ;;
       build) echo "## 4. Clean build" ;;
       identity) echo "## 5. Identity (issue 3): logged-in page vs anonymous, token signatures" ;;
+      ingest) echo "## 6. Practices ingest: group commit vs one transaction per event, and SIGKILL reliability" ;;
     esac
     echo
     echo "Not measured yet (\`bench/run.sh BUILD_DIR$([ "$1" = build ] && echo " --with-build")\`)."
@@ -850,6 +900,15 @@ EOF
   else
     keep_section identity
   fi
+  if [ -f "$RES/ingest.md" ]; then
+    echo "<!-- section:ingest:start -->"
+    cat "$RES/ingest.md"
+    echo
+    echo "<!-- section:ingest:end -->"
+    echo
+  else
+    keep_section ingest
+  fi
   # Hand-written reading of the numbers (profiles, causes), kept from run to run.
   if [ -f "$OUT" ] && grep -q '<!-- section:notes:start -->' "$OUT"; then
     echo
@@ -859,3 +918,4 @@ EOF
 
 cp "$WORK/BENCHMARKS.md" "$OUT"
 log "risultati in $OUT ($((ELAPSED / 60)) min $((ELAPSED % 60)) s)"
+[ "$INGEST_FAILED" = 0 ] || exit 1

@@ -127,7 +127,7 @@ export class ServerProcess {
 // Own keep-alive agent and a timeout: a hung request must fail the run, not stall it.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 
-export function httpRequest(url, { method = 'GET', headers = {}, body = '', timeoutMs = 30_000 } = {}) {
+export function httpRequest(url, { method = 'GET', headers = {}, body = '', timeoutMs = 30_000, abandonAfterMs = null } = {}) {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, agent, headers: { ...headers, 'Content-Length': Buffer.byteLength(body) } },
       (res) => {
@@ -142,6 +142,8 @@ export function httpRequest(url, { method = 'GET', headers = {}, body = '', time
         res.on('error', reject);
       });
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
+    // A client that gives up waiting: the server may still commit what it sent.
+    if (abandonAfterMs !== null) setTimeout(() => req.destroy(new Error('abandoned')), abandonAfterMs);
     req.on('error', reject);
     req.end(body);
   });
@@ -152,10 +154,10 @@ export function signer(envInfo, base) {
   const audience = base + '/api/v1/interop';
   const { privateJwk, clientId } = envInfo;
   return {
-    post(pathname, payload) {
+    post(pathname, payload, options = {}) {
       const body = JSON.stringify(payload);
       const headers = modiHeaders({ privateJwk, clientId, audience, body });
-      return httpRequest(base + pathname, { method: 'POST', headers, body });
+      return httpRequest(base + pathname, { method: 'POST', headers, body, ...options });
     },
     read(id) {
       const headers = modiHeaders({ privateJwk, clientId, audience });
@@ -207,9 +209,13 @@ export async function runReliability({ events = 2000, clients = 8, kills = 3, da
   const envInfo = await prepareEnvironment({ databaseUrl, binary, tag: 'rel' });
   const server = new ServerProcess({ ...envInfo, port: await freePort() });
   const { runId } = envInfo;
-  const stats = { requests: 0, retries: 0, network_errors: 0, status_503: 0, resend_requests: 0, resent_events: 0, twin_requests: 0,
+  const stats = { requests: 0, retries: 0, network_errors: 0, status_503: 0, resend_requests: 0, resent_events: 0, twin_requests: 0, abandoned: 0, abandoned_stored: 0,
     kills: 0, restarts_ms: [], unexpected: {} };
   try {
+    // On a shared database (AU_TEST_DATABASE_URL) the chain holds other suites' events too: say
+    // so plainly if it was already broken before this run.
+    const before = await runCli(envInfo.binary, ['--database', envInfo.db, 'audit', 'verify'], envInfo.env);
+    if (before.code !== 0) problem(`audit verify failed BEFORE this run (exit ${before.code}): ${before.out.slice(-500)}`);
     await server.start();
     const api = signer(envInfo, server.base);
     const practices = await openPractices(api, runId, Math.max(1, Math.ceil(events / perPractice)));
@@ -218,7 +224,7 @@ export async function runReliability({ events = 2000, clients = 8, kills = 3, da
     // Every acknowledged event: key "client/n" -> { seq, practice }. Sequences must be unique.
     const acked = new Map();
     const bySequence = new Map();
-    let ackedCount = 0;
+    let ackedCount = 0, maxAckedSeq = 0;
     const tLoad = Date.now();
 
     const record = (ev, practice, result, fresh) => {
@@ -236,27 +242,39 @@ export async function runReliability({ events = 2000, clients = 8, kills = 3, da
       bySequence.set(result.sequence, key);
       acked.set(key, { seq: result.sequence, practice: practice.id });
       ackedCount++;
+      maxAckedSeq = Math.max(maxAckedSeq, result.sequence);
     };
 
-    // Lost acknowledgements: a kill starts a new epoch. A request answered in epoch e after an
-    // attempt in an earlier one, with a sequence below every sequence first committed in e, was
-    // stored before the kill and answered again from the stored events (idempotency).
+    // Lost acknowledgements: kill e starts epoch e, and the chain head read while the server is
+    // down (heads[e]) is the last sequence committed before it. A request answered in epoch e
+    // after an attempt in an earlier one, with a sequence up to heads[e], had been stored before
+    // the kill and was answered again from the stored events (idempotency).
     let epoch = 0;
-    const firstSeqOfEpoch = [];
+    const heads = [];
     const retriedAnswers = [];  // { epoch, seq }
 
     // Sends until a 2xx: network errors (server down) and 503 are retried, with a fresh jti.
+    // With info.abandon the first attempt is dropped by the client after 0-15 ms; the retry's
+    // answer proves the dropped attempt was stored when its sequence is below the highest one
+    // acknowledged before the retry left (anything the retry itself stores comes later).
     async function sendUntilAcked(body, info = {}) {
       let wait = 20;
       info.firstEpoch = epoch;
-      for (;;) {
+      for (let attempt = 0; ; attempt++) {
         info.epoch = epoch;
+        if (attempt === 1 && info.abandon) info.maxBeforeRetry = maxAckedSeq;
         stats.requests++;
         let res;
         try {
-          res = await api.post('/api/v1/interop/events', body);
+          const abandonAfterMs = attempt === 0 && info.abandon ? random() * 15 : null;
+          res = await api.post('/api/v1/interop/events', body, { abandonAfterMs });
         } catch (e) {
-          stats.network_errors++;
+          if (e.message === 'abandoned') {
+            stats.abandoned++;
+            await sleep(250);  // give the dropped attempt time to be committed
+          } else {
+            stats.network_errors++;
+          }
           if (/timeout/.test(e.message)) problem(`request timed out: ${e.message}`);
         }
         if (res && res.status >= 200 && res.status < 300) return res.json;
@@ -304,6 +322,8 @@ export async function runReliability({ events = 2000, clients = 8, kills = 3, da
         // ~3 % of new requests go twice at the same time (a client that resends without waiting):
         // both answers must name the same sequences.
         const twin = !resend && random() < 0.03;
+        // ~8 % of the others are abandoned by the client once before it asks again.
+        info.abandon = !resend && !twin && random() < 0.08;
         const [answer, second] = await Promise.all([sendUntilAcked(body, info), twin ? sendUntilAcked(body) : null]);
         if (twin) stats.twin_requests++;
         if (!answer) continue;
@@ -312,11 +332,8 @@ export async function runReliability({ events = 2000, clients = 8, kills = 3, da
           problem(`answer with ${results?.length} results for ${items.length} events`);
           continue;
         }
-        if (!resend) {
-          const seq = results[0].sequence;
-          if (info.firstEpoch === info.epoch) firstSeqOfEpoch[info.epoch] = Math.min(firstSeqOfEpoch[info.epoch] ?? Infinity, seq);
-          else retriedAnswers.push({ epoch: info.epoch, seq });
-        }
+        if (!resend && info.firstEpoch !== info.epoch) retriedAnswers.push({ epoch: info.epoch, seq: results[0].sequence });
+        if (info.maxBeforeRetry !== undefined && results[0].sequence < info.maxBeforeRetry) stats.abandoned_stored++;
         // New events of one request get increasing sequences, in the order sent.
         let last = 0;
         items.forEach((it, i) => {
@@ -343,8 +360,12 @@ export async function runReliability({ events = 2000, clients = 8, kills = 3, da
         await sleep(random() * 40);
         server.child.kill('SIGKILL');
         await server.exited;
-        epoch++;
         stats.kills++;
+        // The chain must verify after every crash, not only at the end.
+        const audit = await runCli(envInfo.binary, ['--database', envInfo.db, 'audit', 'verify'], envInfo.env);
+        if (audit.code !== 0) problem(`audit verify after SIGKILL ${stats.kills} exited ${audit.code}: ${audit.out.slice(-500)}`);
+        heads[stats.kills] = Number((audit.out.match(/testa della catena (\d+)/) || [])[1] ?? Infinity);
+        epoch++;
         const t = Date.now();
         await server.start();
         stats.restarts_ms.push(Date.now() - t);
@@ -355,7 +376,7 @@ export async function runReliability({ events = 2000, clients = 8, kills = 3, da
     clientsDone = true;
     await killing;
     const loadSeconds = (Date.now() - tLoad) / 1000;
-    stats.stored_before_kill = retriedAnswers.filter((r) => r.seq < (firstSeqOfEpoch[r.epoch] ?? Infinity)).length;
+    stats.stored_before_kill = retriedAnswers.filter((r) => r.seq <= heads[r.epoch]).length;
     log(`carico finito in ${loadSeconds.toFixed(1)} s: ${ackedCount} eventi confermati, ${stats.kills} SIGKILL`);
     if (stats.kills < kills) problem(`only ${stats.kills} of ${kills} kills happened`);
     if (ackedCount !== events) problem(`${ackedCount} events acknowledged, ${events} sent`);
@@ -404,6 +425,7 @@ export async function runReliability({ events = 2000, clients = 8, kills = 3, da
       requests: stats.requests, retries: stats.retries, network_errors: stats.network_errors, status_503: stats.status_503,
       unexpected_status: stats.unexpected, retried_requests_answered: retriedAnswers.length,
       stored_before_kill: stats.stored_before_kill, resend_requests: stats.resend_requests, resent_events: stats.resent_events, twin_requests: stats.twin_requests,
+      abandoned: stats.abandoned, abandoned_stored: stats.abandoned_stored,
       restart_ms_median: restarts.length ? restarts[Math.floor(restarts.length / 2)] : 0,
       restart_ms_max: restarts.length ? restarts[restarts.length - 1] : 0,
       load_seconds: Number(loadSeconds.toFixed(1)), events_per_second: Math.round(ackedCount / loadSeconds),
@@ -428,6 +450,7 @@ export function summaryText(s) {
       `reinvii deliberati ${s.resend_requests} (${s.resent_events} eventi), richieste inviate due volte insieme ${s.twin_requests}`,
     `  richieste interrotte da un SIGKILL e ripetute ${s.retried_requests_answered}, di cui già archiviate ` +
       `prima del SIGKILL (conferma persa, risposta ridata uguale) ${s.stored_before_kill}`,
+    `  richieste abbandonate dal client e ripetute ${s.abandoned}, di cui risultate già archiviate ${s.abandoned_stored} (almeno)`,
     `  riavvio: mediana ${s.restart_ms_median} ms, massimo ${s.restart_ms_max} ms; carico ${s.load_seconds} s ` +
       `(${s.events_per_second} eventi/s con le interruzioni); totale ${s.seconds} s`,
     `  audit verify: ${s.audit || '(nessun esito)'}`,

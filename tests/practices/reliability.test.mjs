@@ -15,6 +15,7 @@ test('every acknowledged event is stored exactly once across SIGKILLs, and the c
   assert.equal(s.missing, 0);
   assert.equal(s.wrong_sequence, 0);
   assert.ok(s.resend_requests > 0, 'some acknowledged events were sent again on purpose');
+  assert.ok(s.abandoned > 0, 'some requests were dropped by their client and sent again');
   assert.match(s.audit, /storico integro/);
   assert.deepEqual(s.problems, []);
 });
