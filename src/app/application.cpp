@@ -108,6 +108,7 @@ Application::Application(Config config) : config_(std::move(config)) {
   ingest_settings.naive = config_.ingest_naive;
   ingest_ = std::make_unique<practices::IngestService>(*db_, [this] { return catalog(); }, ingest_settings);
   // Webhook outbox: deliveries are queued in the transaction that stores the event.
+  ingest_->set_outbox_wanted([](soci::session& tx) { return store::any_active_webhook_subscription(tx); });
   ingest_->set_on_stored([](soci::session& tx, const store::StoredEvent& e, const store::PracticeRecord& p) {
     store::enqueue_webhook_deliveries(tx, {e.sequence, p.ente_id, p.applicant, p.intermediary, e.type, e.received_at});
   });

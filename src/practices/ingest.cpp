@@ -76,6 +76,32 @@ std::optional<IngestAnswer> not_stored(const store::AppendOutcome* out, const st
   return a;
 }
 
+// Events that can change a practice's status but nothing of its deadline, protocol or requests:
+// for them the projection moves incrementally instead of re-reading every event of the practice.
+bool only_status_changes(const std::vector<store::StoredEvent>& fresh) {
+  for (const auto& e : fresh) {
+    auto kind = domain::parse_event_type(e.type);
+    if (!kind || (*kind != domain::PracticeEventKind::Stato && *kind != domain::PracticeEventKind::Documento &&
+                  *kind != domain::PracticeEventKind::Messaggio))
+      return false;
+  }
+  return true;
+}
+
+// The same rule as domain::project_practice: the status is the one of the latest event (by
+// time, then sequence) that sets one.
+void apply_status_changes(store::PracticeRecord& p, const std::vector<store::StoredEvent>& fresh) {
+  for (const auto& e : fresh) {
+    if (e.status.empty()) continue;
+    if (std::pair(e.event_time_ms, e.sequence) < std::pair(p.status_time_ms, p.status_sequence)) continue;
+    p.status = e.status;
+    p.backoffice_code = e.backoffice_code;
+    p.backoffice_label = e.backoffice_label;
+    p.status_time_ms = e.event_time_ms;
+    p.status_sequence = e.sequence;
+  }
+}
+
 json practice_brief(const store::PracticeRecord& p) {
   return {{"id", p.id},           {"ente", p.ente_id},   {"service", p.service_id},
           {"reference", p.backoffice_ref}, {"status", p.status}, {"due_date", p.due_date}};
@@ -247,8 +273,14 @@ store::AppendHooks IngestService::hooks() {
   };
   h.on_stored = on_stored_;
   const std::int64_t now = now_ms();
-  h.reproject = [now](store::PracticeRecord& p, const std::vector<store::StoredEvent>& events) {
-    reproject(p, events, now);
+  h.outbox_wanted = outbox_wanted_;
+  h.reproject = [now](store::PracticeRecord& p, const std::vector<store::StoredEvent>& fresh,
+                      const std::function<std::vector<store::StoredEvent>()>& all_events) {
+    if (only_status_changes(fresh) && p.status_sequence != 0) {
+      apply_status_changes(p, fresh);
+    } else {
+      reproject(p, all_events(), now);
+    }
   };
   return h;
 }
@@ -319,6 +351,25 @@ void IngestService::reproject(store::PracticeRecord& p, const std::vector<store:
   p.due_date = proj.deadline ? domain::format_date(proj.deadline->due) : "";
 }
 
+std::optional<IngestService::PracticeKey> IngestService::resolve(const BackofficeClient& client,
+                                                                  const std::string& subject) {
+  // Practices never change id or ente and are never deleted, so what was found stays true: the
+  // cache spares a query per subject (a batch of 100 events names up to 100 practices).
+  const std::string key = client.modi.ente_id + '\n' + client.system + '\n' + subject;
+  {
+    std::lock_guard lock(cache_mutex_);
+    if (auto it = practice_cache_.find(key); it != practice_cache_.end()) return it->second;
+  }
+  auto p = store::find_practice(db_, subject);
+  if (!p) p = store::find_practice_by_ref(db_, client.modi.ente_id, client.system, subject);
+  if (!p) return std::nullopt;  // not cached: it may be opened in a moment
+  PracticeKey found{p->id, p->ente_id};
+  std::lock_guard lock(cache_mutex_);
+  if (practice_cache_.size() >= kPracticeCacheSize) practice_cache_.clear();
+  practice_cache_.emplace(key, found);
+  return found;
+}
+
 void IngestService::append_events(const BackofficeClient& client, const json& body,
                                   std::vector<store::AppendRequest::Jti> jtis, IngestDone done) {
   const bool batch = body.is_array();
@@ -374,15 +425,11 @@ void IngestService::append_events(const BackofficeClient& client, const json& bo
     return;
   }
   // Resolve each subject once: our practice id, or the back office's own reference.
-  std::map<std::string, std::optional<store::PracticeRecord>> practices;
+  std::map<std::string, std::optional<PracticeKey>> practices;
   std::vector<FieldError> missing, foreign;
   for (const auto& item : items) {
     auto it = practices.find(item.event.subject);
-    if (it == practices.end()) {
-      auto p = store::find_practice(db_, item.event.subject);
-      if (!p) p = store::find_practice_by_ref(db_, client.modi.ente_id, client.system, item.event.subject);
-      it = practices.emplace(item.event.subject, std::move(p)).first;
-    }
+    if (it == practices.end()) it = practices.emplace(item.event.subject, resolve(client, item.event.subject)).first;
     if (!it->second) {
       missing.push_back({item.prefix + "/subject", "pratica sconosciuta: '" + item.event.subject + "'"});
     } else if (it->second->ente_id != client.modi.ente_id) {

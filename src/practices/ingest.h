@@ -30,6 +30,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
+#include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -69,6 +71,8 @@ class IngestService {
   void set_on_stored(std::function<void(soci::session&, const store::StoredEvent&, const store::PracticeRecord&)> f) {
     on_stored_ = std::move(f);
   }
+  // Asked once per transaction before on_stored runs: false skips the outbox (no subscription).
+  void set_outbox_wanted(std::function<bool(soci::session&)> f) { outbox_wanted_ = std::move(f); }
   // Called after each successful commit (wakes the webhook dispatcher).
   void set_after_commit(std::function<void()> f) { after_commit_ = std::move(f); }
   void start();
@@ -93,6 +97,11 @@ class IngestService {
     store::AppendRequest request;
     std::function<void(const store::AppendOutcome*)> finish;  // nullptr outcome: commit failed
   };
+  struct PracticeKey {
+    std::string id, ente_id;
+  };
+  // The practice an event's subject names (our id, or the back office's reference).
+  std::optional<PracticeKey> resolve(const BackofficeClient& client, const std::string& subject);
   void enqueue(Pending p);
   void writer_loop();
   void commit_group(std::vector<Pending>& group);
@@ -104,10 +113,14 @@ class IngestService {
   CatalogProvider catalog_;
   IngestSettings settings_;
   std::function<void(soci::session&, const store::StoredEvent&, const store::PracticeRecord&)> on_stored_;
+  std::function<bool(soci::session&)> outbox_wanted_;
   std::function<void()> after_commit_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Pending> queue_;
+  static constexpr std::size_t kPracticeCacheSize = 200000;
+  std::mutex cache_mutex_;
+  std::unordered_map<std::string, PracticeKey> practice_cache_;
   std::int64_t next_jti_purge_ = 0;  // writer thread only
   bool running_ = false;
   bool stopping_ = false;

@@ -92,10 +92,16 @@ struct AppendOutcome {
 };
 
 struct AppendHooks {
-  // For each newly stored event, inside the transaction (e.g. the webhook outbox).
+  // For each newly stored event, inside the transaction (e.g. the webhook outbox)...
   std::function<void(soci::session& tx, const StoredEvent& e, const PracticeRecord& p)> on_stored;
-  // Recomputes a practice's projection columns from all its events (ordered by time, sequence).
-  std::function<void(PracticeRecord& p, const std::vector<StoredEvent>& events)> reproject;
+  // ...unless this, asked once per transaction, says nobody wants them (no subscription).
+  std::function<bool(soci::session& tx)> outbox_wanted;
+  // Updates a practice's projection columns after `fresh` (its events new in this transaction)
+  // were stored; all_events() reads every event of the practice (ordered by time, sequence) for
+  // a full recomputation.
+  std::function<void(PracticeRecord& p, const std::vector<StoredEvent>& fresh,
+                     const std::function<std::vector<StoredEvent>()>& all_events)>
+      reproject;
   // The chain's hash function (identity/hash_chain.h chain_hash: the store does not link
   // the crypto). Required.
   std::function<std::string(std::int64_t sequence, const std::string& previous_hash, const std::string& payload)>

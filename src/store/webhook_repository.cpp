@@ -164,6 +164,12 @@ bool deactivate_webhook_subscription(Database& db, const std::string& id, const 
 
 // --- the outbox ------------------------------------------------------------------------------
 
+bool any_active_webhook_subscription(soci::session& tx) {
+  soci::row r;
+  tx << "SELECT id FROM webhook_subscriptions WHERE active = 1 LIMIT 1", soci::into(r);
+  return tx.got_data();
+}
+
 void enqueue_webhook_deliveries(soci::session& tx, const WebhookEventRef& e) {
   // The needle is the type as a JSON string token ("\"it...\""): event_types is a compact JSON
   // array of strings, so a token found in it is one of its elements. instr/strpos compare

@@ -67,6 +67,8 @@ struct WebhookEventRef {
 //   intermediary; and ente_filter '' or = ente_id; and event_types empty or containing type.
 // Runs on the caller's session and transaction.
 void enqueue_webhook_deliveries(soci::session& tx, const WebhookEventRef& e);
+// True when at least one subscription is active (the ingest skips the outbox otherwise).
+bool any_active_webhook_subscription(soci::session& tx);
 
 struct WebhookDelivery {
   std::int64_t id = 0;
