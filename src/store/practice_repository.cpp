@@ -139,16 +139,31 @@ void insert_practice(soci::session& s, const PracticeRecord& p) {
       soci::use(p.due_date, "due"), soci::use(p.updated_at, "upd");
 }
 
-void update_projection(soci::session& s, const PracticeRecord& p) {
-  long long st_ms = p.status_time_ms, st_seq = p.status_sequence;
-  s << "UPDATE practices SET status = :status, backoffice_code = :code, backoffice_label = :label, "
-       "status_time_ms = :stms, status_sequence = :stseq, protocol_number = :pnum, protocol_date = :pdate, "
-       "due_date = :due, updated_at = :upd WHERE id = :id",
-      soci::use(p.status, "status"), soci::use(p.backoffice_code, "code"), soci::use(p.backoffice_label, "label"),
-      soci::use(st_ms, "stms"), soci::use(st_seq, "stseq"), soci::use(p.protocol_number, "pnum"),
-      soci::use(p.protocol_date, "pdate"), soci::use(p.due_date, "due"), soci::use(p.updated_at, "upd"),
-      soci::use(p.id, "id");
-}
+// Writes the projection columns of the practices a transaction touched: prepared once per
+// transaction, like EventInserter (a group of 4,000 events may touch 1,000 practices).
+class ProjectionUpdater {
+ public:
+  explicit ProjectionUpdater(soci::session& s)
+      : st_((s.prepare << "UPDATE practices SET status = :status, backoffice_code = :code, backoffice_label = :label, "
+                          "status_time_ms = :stms, status_sequence = :stseq, protocol_number = :pnum, "
+                          "protocol_date = :pdate, due_date = :due, updated_at = :upd WHERE id = :id",
+             soci::use(row_.status, "status"), soci::use(row_.backoffice_code, "code"),
+             soci::use(row_.backoffice_label, "label"), soci::use(ms_, "stms"), soci::use(seq_, "stseq"),
+             soci::use(row_.protocol_number, "pnum"), soci::use(row_.protocol_date, "pdate"),
+             soci::use(row_.due_date, "due"), soci::use(row_.updated_at, "upd"), soci::use(row_.id, "id"))) {}
+
+  void update(const PracticeRecord& p) {
+    row_ = p;
+    ms_ = p.status_time_ms;
+    seq_ = p.status_sequence;
+    st_.execute(true);
+  }
+
+ private:
+  PracticeRecord row_;
+  long long ms_ = 0, seq_ = 0;
+  soci::statement st_;
+};
 
 // Inserts events unless (source, event_id) is stored. Prepared once per transaction: SOCI
 // would otherwise parse the statement again for every row (41 % of the writer's CPU in the
@@ -340,11 +355,14 @@ std::vector<AppendOutcome> append_batch(Database& db, const std::vector<AppendRe
       fresh[practice_id].push_back(std::move(e));
     }
   }
-  for (const auto& [id, events] : fresh) {
-    PracticeRecord& p = practices.at(id);
-    if (hooks.reproject) hooks.reproject(p, events, [&, practice_id = id] { return events_of(*s, practice_id); });
-    p.updated_at = now;
-    update_projection(*s, p);
+  if (!fresh.empty()) {
+    ProjectionUpdater updater(*s);
+    for (const auto& [id, events] : fresh) {
+      PracticeRecord& p = practices.at(id);
+      if (hooks.reproject) hooks.reproject(p, events, [&, practice_id = id] { return events_of(*s, practice_id); });
+      p.updated_at = now;
+      updater.update(p);
+    }
   }
   long long seq = head.sequence;
   *s << "UPDATE practice_chain_head SET sequence = :seq, hash = :hash WHERE id = 1", soci::use(seq, "seq"),
