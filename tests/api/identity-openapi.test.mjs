@@ -20,8 +20,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import yaml from 'js-yaml';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
+import { openApiSchemas } from '../support/openapi-schema.mjs';
 import { serverOutput } from '../browser/harness.mjs';
 import { startPortalWithLogin, stopPortalWithLogin, loginAs, demoPeople, fiscalCodeOf } from '../support/portal-login.mjs';
 import { IDENTITY_OPERATIONS, securedOperationKeys } from './identity-operations.mjs';
@@ -39,114 +38,15 @@ const SCOPES = ['catalogo:lettura', 'pratiche:lettura', 'pratiche:scrittura', 'n
 let base = null;
 let doc = null;
 let ops = new Map(); // key -> {key, method, path, op, params}
-let ajv = null;
-const validators = new Map();
+let pointer, deref, validatorFor, ajvErrors, undocumented; // from openApiSchemas(doc)
 const exercised = new Map(); // operation key -> set of statuses (validated answers)
 const who = {}; // demo person id -> {cookie, csrf, fiscalCode}
 const fx = {}; // values discovered from the public API and the developer pages
 
 // ---------------------------------------------------------------------------------------------
-// The document: $ref, OpenAPI 3.0 schema -> JSON Schema, members that no schema describes
+// The document ($ref, OpenAPI 3.0 schema -> JSON Schema, members that no schema describes:
+// tests/support/openapi-schema.mjs, set up in before())
 // ---------------------------------------------------------------------------------------------
-
-function pointer(ref) {
-  assert.ok(typeof ref === 'string' && ref.startsWith('#/'), `only local $ref are supported, got ${ref}`);
-  let node = doc;
-  for (const raw of ref.slice(2).split('/')) {
-    const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    assert.ok(node && typeof node === 'object' && part in node, `unresolvable $ref ${ref}`);
-    node = node[part];
-  }
-  return node;
-}
-
-function deref(obj) {
-  const seen = new Set();
-  while (obj && typeof obj === 'object' && typeof obj.$ref === 'string') {
-    assert.ok(!seen.has(obj.$ref), `circular $ref ${obj.$ref}`);
-    seen.add(obj.$ref);
-    obj = pointer(obj.$ref);
-  }
-  return obj;
-}
-
-const OAS_ID = 'identity-openapi-components.json';
-
-/** OpenAPI 3.0 Schema Object -> JSON Schema (nullable, boolean exclusive bounds, component $refs). */
-function toJsonSchema(s) {
-  if (s === null || typeof s !== 'object') return s;
-  if (typeof s.$ref === 'string') {
-    assert.ok(s.$ref.startsWith('#/components/schemas/'), `schema $ref outside components/schemas: ${s.$ref}`);
-    pointer(s.$ref);
-    return { $ref: OAS_ID + s.$ref };
-  }
-  const out = {};
-  for (const [k, v] of Object.entries(s)) {
-    if (['properties', 'patternProperties'].includes(k)) out[k] = Object.fromEntries(Object.entries(v).map(([n, sub]) => [n, toJsonSchema(sub)]));
-    else if (['items', 'additionalProperties', 'not'].includes(k)) out[k] = toJsonSchema(v);
-    else if (['allOf', 'anyOf', 'oneOf'].includes(k)) out[k] = v.map(toJsonSchema);
-    else if (!['nullable', 'discriminator', 'xml', 'externalDocs', 'example', 'deprecated', 'readOnly', 'writeOnly'].includes(k)) out[k] = v;
-  }
-  for (const [bound, limit] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']]) {
-    if (s[bound] === true) {
-      out[bound] = s[limit];
-      delete out[limit];
-    } else if (s[bound] === false) delete out[bound];
-  }
-  if (s.nullable === true) {
-    if (typeof out.type === 'string') out.type = [out.type, 'null'];
-    else if (out.type === undefined) return { anyOf: [out, { type: 'null' }] };
-  }
-  return out;
-}
-
-function validatorFor(id, schema) {
-  if (!validators.has(id)) validators.set(id, ajv.compile(toJsonSchema(schema)));
-  return validators.get(id);
-}
-
-function ajvErrors(validate) {
-  return (validate.errors ?? [])
-    .slice(0, 8)
-    .map((e) => `  ${e.instancePath || '/'} ${e.message}${e.params ? ' ' + JSON.stringify(e.params) : ''}`)
-    .join('\n');
-}
-
-/**
- * Member paths of `value` that `schema` does not name. Follows $ref, merges allOf, picks the
- * oneOf/anyOf branch named by the discriminator (or the only branch that validates).
- */
-function undocumented(schema, value, where = '$', out = new Set()) {
-  const s = deref(schema);
-  if (!s || typeof s !== 'object' || value === null || typeof value !== 'object') return out;
-  const alternatives = s.oneOf ?? s.anyOf;
-  if (alternatives) {
-    let branch = null;
-    const d = s.discriminator;
-    if (d && typeof value[d.propertyName] === 'string') {
-      const ref = d.mapping?.[value[d.propertyName]] ?? `#/components/schemas/${value[d.propertyName]}`;
-      branch = alternatives.find((a) => a.$ref === ref);
-    }
-    branch ??= alternatives.find((a) => validatorFor(`branch ${JSON.stringify(a)}`, a)(value));
-    if (branch) undocumented(branch, value, where, out);
-    return out;
-  }
-  const parts = s.allOf ? s.allOf.map(deref) : [s];
-  if (Array.isArray(value)) {
-    const items = parts.map((p) => p.items).filter(Boolean);
-    if (items.length) value.forEach((v, i) => items.forEach((it) => undocumented(it, v, `${where}[${i}]`, out)));
-    return out;
-  }
-  const described = parts.filter((p) => p.properties || p.additionalProperties !== undefined);
-  if (!described.length) return out; // free-form object
-  for (const [k, v] of Object.entries(value)) {
-    const named = described.filter((p) => p.properties && k in p.properties);
-    if (named.length) named.forEach((p) => undocumented(p.properties[k], v, `${where}.${k}`, out));
-    else if (!described.some((p) => p.additionalProperties === true || typeof p.additionalProperties === 'object'))
-      out.add(`${where}.${k}`.replace(/\[\d+\]/g, '[]'));
-  }
-  return out;
-}
 
 function collectOperations() {
   const out = new Map();
@@ -363,13 +263,8 @@ before(async () => {
   const { res, text } = await send('GET', `${base}${API_PREFIX}/openapi.yaml`);
   assert.equal(res.status, 200, `GET ${API_PREFIX}/openapi.yaml answered ${res.status}`);
   doc = yaml.load(text);
+  ({ pointer, deref, validatorFor, ajvErrors, undocumented } = openApiSchemas(doc, 'identity-openapi-components.json'));
   ops = collectOperations();
-  ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
-  addFormats(ajv);
-  ajv.addSchema({
-    $id: OAS_ID,
-    components: { schemas: Object.fromEntries(Object.entries(doc.components?.schemas ?? {}).map(([n, s]) => [n, toJsonSchema(s)])) },
-  });
   for (const p of demoPeople) who[p.id] = await loginAs(p.id);
   for (const [id, w] of Object.entries(who)) assert.ok(w.cookie && w.csrf, `login of ${id}: no session cookie or CSRF token`);
   // Real catalogue ids, from the public API.

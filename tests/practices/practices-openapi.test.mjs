@@ -10,8 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import yaml from 'js-yaml';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
+import { openApiSchemas } from '../support/openapi-schema.mjs';
 import { loginAs } from '../support/portal-login.mjs';
 import { registerApp, tokenFor } from '../identity/access-helpers.mjs';
 import { PRACTICES_OPERATIONS } from '../api/identity-operations.mjs';
@@ -29,72 +28,14 @@ const NOT_PROVOKED = {
 
 let hub;
 let doc;
-let ajv;
-const validators = new Map();
+let pointer, deref, validatorFor, ajvErrors, undocumented; // from openApiSchemas(doc)
 const exercised = new Map();
 const who = {};
 const fx = {};
 
 // --- the document ---------------------------------------------------------------------------
 
-function pointer(ref) {
-  assert.ok(ref.startsWith('#/'), `only local $ref: ${ref}`);
-  return ref.slice(2).split('/').reduce((node, part) => {
-    assert.ok(node && part in node, `unresolvable $ref ${ref}`);
-    return node[part];
-  }, doc);
-}
-const deref = (o) => (o && typeof o.$ref === 'string' ? deref(pointer(o.$ref)) : o);
-const OAS_ID = 'practices-openapi-components.json';
-
-/** OpenAPI 3.0 schema -> JSON Schema (nullable, $ref into the registered components). */
-function toJsonSchema(s) {
-  if (s === null || typeof s !== 'object') return s;
-  if (typeof s.$ref === 'string') return { $ref: OAS_ID + s.$ref };
-  const out = {};
-  for (const [k, v] of Object.entries(s)) {
-    if (k === 'properties') out[k] = Object.fromEntries(Object.entries(v).map(([n, x]) => [n, toJsonSchema(x)]));
-    else if (['items', 'additionalProperties', 'not'].includes(k)) out[k] = toJsonSchema(v);
-    else if (['allOf', 'anyOf', 'oneOf'].includes(k)) out[k] = v.map(toJsonSchema);
-    else if (!['nullable', 'discriminator', 'example', 'deprecated', 'readOnly', 'writeOnly'].includes(k)) out[k] = v;
-  }
-  if (s.nullable === true) {
-    if (typeof out.type === 'string') out.type = [out.type, 'null'];
-    else if (out.type === undefined) return { anyOf: [out, { type: 'null' }] };
-  }
-  return out;
-}
-function validatorFor(id, schema) {
-  if (!validators.has(id)) validators.set(id, ajv.compile(toJsonSchema(schema)));
-  return validators.get(id);
-}
-const ajvErrors = (v) => (v.errors ?? []).slice(0, 8).map((e) => `  ${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`).join('\n');
-
-/** Member paths of `value` that `schema` does not name (allOf merged, oneOf/anyOf: the branch that validates). */
-function undocumented(schema, value, where = '$', out = new Set()) {
-  const s = deref(schema);
-  if (!s || typeof s !== 'object' || value === null || typeof value !== 'object') return out;
-  const alternatives = s.oneOf ?? s.anyOf;
-  if (alternatives) {
-    const branch = alternatives.find((a) => validatorFor(`branch ${JSON.stringify(a)}`, a)(value));
-    if (branch) undocumented(branch, value, where, out);
-    return out;
-  }
-  const parts = s.allOf ? s.allOf.map(deref) : [s];
-  if (Array.isArray(value)) {
-    const items = parts.map((p) => p.items).filter(Boolean);
-    value.forEach((v, i) => items.forEach((it) => undocumented(it, v, `${where}[${i}]`, out)));
-    return out;
-  }
-  const described = parts.filter((p) => p.properties || p.additionalProperties !== undefined);
-  if (!described.length) return out;
-  for (const [k, v] of Object.entries(value)) {
-    const named = described.filter((p) => p.properties && k in p.properties);
-    if (named.length) named.forEach((p) => undocumented(p.properties[k], v, `${where}.${k}`, out));
-    else if (!described.some((p) => p.additionalProperties)) out.add(`${where}.${k}`.replace(/\[\d+\]/g, '[]'));
-  }
-  return out;
-}
+// pointer, deref, validatorFor, ajvErrors, undocumented: tests/support/openapi-schema.mjs, set in before().
 
 function op(key) {
   const [method, p] = key.split(' ');
@@ -172,9 +113,7 @@ before(async () => {
   const served = await request(`${hub.base}${API}/openapi.yaml`);
   assert.equal(served.status, 200);
   doc = yaml.load(served.text);
-  ajv = new Ajv({ strict: false, allErrors: true });
-  addFormats(ajv);
-  ajv.addSchema({ $id: OAS_ID, components: { schemas: Object.fromEntries(Object.entries(doc.components.schemas).map(([n, s]) => [n, toJsonSchema(s)])) } });
+  ({ pointer, deref, validatorFor, ajvErrors, undocumented } = openApiSchemas(doc, 'practices-openapi-components.json'));
   for (const id of ['cittadino', 'operatore']) who[id] = await loginAs(id);
   fx.own = await openPractice(hub.perugia, { submitted_on: romeDay(-8) });
   const r = await hub.perugia.send(ev(hub.perugia, 'richiesta-integrazione', fx.own.id, { request_id: 'I-1', description: 'Planimetria', status_code: 'SI' }, { time: at10(romeDay(-3)) }));

@@ -12,8 +12,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createHmac } from 'node:crypto';
 import yaml from 'js-yaml';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
+import { openApiSchemas } from '../support/openapi-schema.mjs';
 import { loginAs } from '../support/portal-login.mjs';
 import { registerApp, tokenFor } from '../identity/access-helpers.mjs';
 import { WEBHOOKS_OPERATIONS } from '../api/identity-operations.mjs';
@@ -26,8 +25,7 @@ const OK_URL = 'https://gestionale.comune.perugia.it/webhook';
 
 let hub;
 let doc;
-let ajv;
-const validators = new Map();
+let pointer, deref, validatorFor, ajvErrors, undocumented; // from openApiSchemas(doc)
 const exercised = new Map();
 const who = {};
 const fx = {};
@@ -36,57 +34,7 @@ let rx;
 
 // --- the document ---------------------------------------------------------------------------
 
-const OAS_ID = 'webhooks-openapi-components.json';
-function pointer(ref) {
-  assert.ok(ref.startsWith('#/'), `only local $ref: ${ref}`);
-  return ref.slice(2).split('/').reduce((node, part) => {
-    assert.ok(node && part in node, `unresolvable $ref ${ref}`);
-    return node[part];
-  }, doc);
-}
-const deref = (o) => (o && typeof o.$ref === 'string' ? deref(pointer(o.$ref)) : o);
-
-/** OpenAPI 3.0 schema -> JSON Schema: nullable, and $ref into the registered components. */
-function toJsonSchema(s) {
-  if (s === null || typeof s !== 'object') return s;
-  if (Array.isArray(s)) return s.map(toJsonSchema);
-  if (typeof s.$ref === 'string') return { $ref: OAS_ID + s.$ref };
-  const out = {};
-  for (const [k, v] of Object.entries(s)) {
-    if (k === 'properties') out[k] = Object.fromEntries(Object.entries(v).map(([n, x]) => [n, toJsonSchema(x)]));
-    else if (['items', 'additionalProperties', 'not', 'allOf', 'anyOf', 'oneOf'].includes(k)) out[k] = toJsonSchema(v);
-    else if (!['nullable', 'discriminator', 'example', 'deprecated', 'readOnly', 'writeOnly'].includes(k)) out[k] = v;
-  }
-  if (s.nullable === true) {
-    if (typeof out.type === 'string') out.type = [out.type, 'null'];
-    else if (out.type === undefined) return { anyOf: [out, { type: 'null' }] };
-  }
-  return out;
-}
-function validatorFor(id, schema) {
-  if (!validators.has(id)) validators.set(id, ajv.compile(toJsonSchema(schema)));
-  return validators.get(id);
-}
-const ajvErrors = (v) => (v.errors ?? []).slice(0, 8).map((e) => `  ${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`).join('\n');
-
-/** Member paths of `value` that `schema` does not name (allOf merged). */
-function undocumented(schema, value, where = '$', out = new Set()) {
-  const s = deref(schema);
-  if (!s || typeof s !== 'object' || value === null || typeof value !== 'object') return out;
-  const parts = s.allOf ? s.allOf.map(deref) : [s];
-  if (Array.isArray(value)) {
-    for (const it of parts.map((p) => p.items).filter(Boolean)) value.forEach((v, i) => undocumented(it, v, `${where}[${i}]`, out));
-    return out;
-  }
-  const described = parts.filter((p) => p.properties || p.additionalProperties !== undefined);
-  if (!described.length) return out;
-  for (const [k, v] of Object.entries(value)) {
-    const named = described.filter((p) => p.properties && k in p.properties);
-    if (named.length) named.forEach((p) => undocumented(p.properties[k], v, `${where}.${k}`, out));
-    else if (!described.some((p) => p.additionalProperties)) out.add(`${where}.${k}`.replace(/\[\d+\]/g, '[]'));
-  }
-  return out;
-}
+// pointer, deref, validatorFor, ajvErrors, undocumented: tests/support/openapi-schema.mjs, set in before().
 
 function op(key) {
   const [method, p] = key.split(' ');
@@ -210,9 +158,7 @@ before(async () => {
   const served = await request(`${hub.base}${API}/openapi.yaml`);
   assert.equal(served.status, 200);
   doc = yaml.load(served.text);
-  ajv = new Ajv({ strict: false, allErrors: true });
-  addFormats(ajv);
-  ajv.addSchema({ $id: OAS_ID, components: { schemas: Object.fromEntries(Object.entries(doc.components.schemas).map(([n, s]) => [n, toJsonSchema(s)])) } });
+  ({ pointer, deref, validatorFor, ajvErrors, undocumented } = openApiSchemas(doc, 'webhooks-openapi-components.json'));
   for (const id of ['cittadino', 'operatore']) who[id] = await loginAs(id);
   fx.live = await app('Gestionale live', ['pratiche:lettura'], 'live');
   fx.test = await app('Gestionale di prova', ['pratiche:lettura'], 'test');
