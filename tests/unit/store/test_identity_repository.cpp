@@ -8,6 +8,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "../support/db_fixture.h"
 #include "store/database.h"
 #include "store/identity_repository.h"
 #include "store/migrations.h"
@@ -17,38 +18,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class IdentityStoreTest : public ::testing::Test {
+// A fresh, migrated database per test on the engine under test (tests/unit/support/db_fixture.h).
+class IdentityStoreTest : public testing_support::DatabaseTest {
  protected:
-  void SetUp() override {
-    const char* pg = std::getenv("AU_TEST_DATABASE_URL");
-    if (pg && *pg) {
-      // A private schema per test keeps PostgreSQL runs independent of each other.
-      schema_ = "ti_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++);
-      {
-        store::Database admin(store::parse_database_url(pg), 1);
-        auto s = admin.acquire();
-        *s << "CREATE SCHEMA " + schema_;
-      }
-      url_ = std::string(pg) + (std::string(pg).find('?') == std::string::npos ? "?" : "&") +
-             "options=-csearch_path%3D" + schema_;
-    } else {
-      dir_ = fs::temp_directory_path() /
-             ("au-identity-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-      url_ = "sqlite:" + (dir_ / "db.sqlite").string();
-    }
-    db_ = std::make_unique<store::Database>(store::parse_database_url(url_), 2);
-    store::apply_migrations(*db_, store::load_migrations(fs::path(AU_SOURCE_DIR) / "migrations"));
-  }
-  void TearDown() override {
-    db_.reset();
-    if (!schema_.empty()) {
-      store::Database admin(store::parse_database_url(std::getenv("AU_TEST_DATABASE_URL")), 1);
-      auto s = admin.acquire();
-      *s << "DROP SCHEMA " + schema_ + " CASCADE";
-    }
-    if (!dir_.empty()) fs::remove_all(dir_);
-  }
-
   static store::SessionRecord session(const std::string& id, const std::string& last_seen,
                                       const std::string& absolute) {
     store::SessionRecord s;
@@ -104,11 +76,6 @@ class IdentityStoreTest : public ::testing::Test {
     return a;
   }
 
-  static inline int counter_ = 0;
-  std::unique_ptr<store::Database> db_;
-  std::string url_;
-  fs::path dir_;
-  std::string schema_;
 };
 
 }  // namespace
