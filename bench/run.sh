@@ -201,7 +201,7 @@ if [ "$ONLY" != build ]; then
 fi
 
 # The long sections live in bench/sections/ (sourced: same variables and helpers).
-for section in page identity ingest; do . "$ROOT/bench/sections/$section.sh"; done
+for section in page identity ingest notifications; do . "$ROOT/bench/sections/$section.sh"; done
 
 # ------------------------------------------------------------------------------------------------
 # 2. Search at national scale: Xapian (SearchIndex) vs PostgreSQL 15 FTS.

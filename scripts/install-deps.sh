@@ -11,7 +11,7 @@ PACKAGES=(
   libxapian-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libkainjow-mustache-dev libcmark-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  nodejs chromium wrk nginx-light
+  nodejs chromium wrk nginx-light ccache python3-icalendar
 )
 
 missing=()

@@ -45,6 +45,7 @@ if pg_url=$(scripts/pg-cluster.sh start "$pgdir"); then
   node_suite api "$pg_url"
   node_suite identity "$pg_url"
   node_suite practices "$pg_url"
+  node_suite notifications "$pg_url"
 else
   echo "impossibile avviare PostgreSQL"; fail=$((fail + 1))
 fi
@@ -53,8 +54,9 @@ scripts/pg-cluster.sh stop "$pgdir" >/dev/null 2>&1
 # Node suites on SQLite: browser (Chromium + axe), OpenAPI conformance, SHACL of the export,
 # identity (login with the real OpenID provider, authorization matrix, API store), practices
 # (interop API with ModI signed requests, the citizen's view, reliability under SIGKILL), support
-# (the OpenID provider itself, checked by an independent relying party).
-for suite in browser api shacl identity practices support; do node_suite "$suite"; done
+# (the OpenID provider itself, checked by an independent relying party), notifications (real
+# SMTP server, App IO and SMS stand-ins, webhook receivers; reliability under SIGKILL).
+for suite in browser api shacl identity practices notifications support; do node_suite "$suite"; done
 
 echo
 echo "$pass passed, $fail failed"

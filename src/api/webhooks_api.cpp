@@ -6,6 +6,7 @@
 
 #include "api/identity_api.h"
 #include "domain/access_policy.h"
+#include "domain/cloud_event.h"
 #include "store/webhook_repository.h"
 #include "web/problem.h"
 
@@ -58,16 +59,6 @@ json delivery_json(const store::WebhookDelivery& d) {
           {"updated_at", d.updated_at}};
 }
 
-// JSON Pointer token (RFC 6901 §3).
-std::string pointer_token(const std::string& key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
-  }
-  return out;
-}
 
 bool all_digits(const std::string& s, std::size_t max_len) {
   return !s.empty() && s.size() <= max_len && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -183,7 +174,7 @@ web::Response WebhooksApi::create(const web::Request& req, const Owner& owner) {
     errors.push_back({{"path", path}, {"message", message}});
   };
   for (const auto& [key, value] : body.items())
-    if (key != "url" && key != "event_types" && key != "ente") error("/" + pointer_token(key), "Campo non previsto.");
+    if (key != "url" && key != "event_types" && key != "ente") error("/" + domain::json_pointer_token(key), "Campo non previsto.");
 
   practices::SubscriptionRequest r;
   r.owner_kind = owner.kind;

@@ -5,9 +5,12 @@
 #include <malloc.h>
 
 #include <chrono>
+#include <unistd.h>
 
 #include "portal/markdown.h"
+#include "app/notification_settings.h"
 #include "app/practice_commands.h"
+#include "notify/outbox.h"
 #include "store/catalog_repository.h"
 #include "store/webhook_repository.h"
 #include "store/migrations.h"
@@ -20,6 +23,20 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
+// Whether the current ingest transaction must queue webhook deliveries: set by the ingest's
+// outbox_wanted hook, read by on_stored on the same (writer) thread.
+bool& webhook_outbox_wanted() {
+  thread_local bool wanted = false;
+  return wanted;
+}
+
+// "<host>:<pid>": who made a delivery attempt, in notification_attempts.
+std::string node_label() {
+  char host[256] = {0};
+  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return std::string(host) + ":" + std::to_string(::getpid());
+}
+
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -107,17 +124,28 @@ Application::Application(Config config) : config_(std::move(config)) {
   practices::IngestSettings ingest_settings;
   ingest_settings.naive = config_.ingest_naive;
   ingest_ = std::make_unique<practices::IngestService>(*db_, [this] { return catalog(); }, ingest_settings);
-  // Webhook outbox: deliveries are queued in the transaction that stores the event.
-  ingest_->set_outbox_wanted([](soci::session& tx) { return store::any_active_webhook_subscription(tx); });
+  // Outboxes, in the transaction that stores the event: the person's messages always, webhook
+  // deliveries when some subscription exists (asked once per transaction, on the writer's thread).
+  ingest_->set_outbox_wanted([](soci::session& tx) {
+    webhook_outbox_wanted() = store::any_active_webhook_subscription(tx);
+    return true;
+  });
   ingest_->set_on_stored([](soci::session& tx, const store::StoredEvent& e, const store::PracticeRecord& p) {
-    store::enqueue_webhook_deliveries(tx, {e.sequence, p.ente_id, p.applicant, p.intermediary, e.type, e.received_at});
+    if (webhook_outbox_wanted())
+      store::enqueue_webhook_deliveries(tx, {e.sequence, p.ente_id, p.applicant, p.intermediary, e.type, e.received_at});
+    notify::enqueue_event_messages(tx, e, p);
   });
   practices::WebhookSettings webhook_settings;
   if (config_.webhook_backoff_base_ms > 0) webhook_settings.backoff_base = std::chrono::milliseconds(config_.webhook_backoff_base_ms);
   if (config_.webhook_timeout_ms > 0) webhook_settings.timeout = std::chrono::milliseconds(config_.webhook_timeout_ms);
   if (config_.webhook_max_attempts > 0) webhook_settings.max_attempts = config_.webhook_max_attempts;
   webhooks_ = std::make_unique<practices::WebhookDispatcher>(*db_, webhook_settings);
-  ingest_->set_after_commit([this] { webhooks_->wake(); });
+  notifications_ = std::make_unique<notify::NotificationService>(
+      *db_, [this] { return catalog(); }, notification_settings(config_, node_label()));
+  ingest_->set_after_commit([this] {
+    webhooks_->wake();
+    notifications_->wake();
+  });
   ingest_->start();
   if (!config_.oidc_issuer.empty()) {
     identity::OidcSettings os;
@@ -142,11 +170,13 @@ Application::~Application() {
 void Application::start_background_workers() {
   if (!config_.background_workers) return;
   webhooks_->start();
+  notifications_->start();
   if (!feed_poller_) feed_poller_ = std::make_unique<practices::StatusFeedPoller>(*db_, make_feed_submitter(*this));
   feed_poller_->start();
 }
 
 void Application::stop_background_workers() {
+  if (notifications_) notifications_->stop();
   if (feed_poller_) feed_poller_->stop();
   if (webhooks_) webhooks_->stop();
 }
@@ -248,6 +278,13 @@ web::Handler Application::handler() {
       db_.get(), backoffice_.get(), ingest_.get(), config_.base_url + "/api/v1/interop", provider, config_.base_url});
   practices_api_ = std::make_unique<api::PracticesApi>(api::PracticesApiDeps{db_.get(), config_.base_url, provider});
   webhooks_api_ = std::make_unique<api::WebhooksApi>(api::WebhooksApiDeps{db_.get(), config_.base_url, webhooks_.get()});
+  notifications_->prepare();  // the bundled templates, before anything renders or sends
+  auto wake = [this] { notifications_->wake(); };
+  messages_api_ = std::make_unique<api::MessagesApi>(api::MessagesApiDeps{db_.get(), config_.base_url, provider, wake});
+  notifications_api_ =
+      std::make_unique<api::NotificationsApi>(api::NotificationsApiDeps{db_.get(), config_.base_url, provider, wake});
+  notification_pages_ = std::make_unique<portal::NotificationPages>(portal::NotificationPagesDeps{
+      db_.get(), &portal_->renderer(), provider, config_.base_url, &notifications_->templates(), wake});
   auto cat = catalog();
   if (search_->size() == 0 || indexed_generation_ != cat->generation()) {
     search_->rebuild(search_documents(*cat));
@@ -381,6 +418,8 @@ web::Response Application::route(const web::Request& req, const identity::Caller
   if (auto r = identity_api_->handle(req, caller)) return *r;
   if (auto r = practices_api_->handle(req, caller)) return *r;
   if (auto r = webhooks_api_->handle(req, caller)) return *r;
+  if (auto r = messages_api_->handle(req, caller)) return *r;
+  if (auto r = notifications_api_->handle(req, caller)) return *r;
   if (path == "/api/v1" || path.rfind("/api/v1/", 0) == 0) {
     if (caller.application) {
       domain::Resource res;
@@ -395,6 +434,7 @@ web::Response Application::route(const web::Request& req, const identity::Caller
   if (path.rfind("/api/", 0) == 0 || path == "/api")
     return web::problem(404, "Risorsa non trovata", "Le API sono sotto /api/v1: vedi /api/v1/openapi.yaml.");
   if (auto r = practice_pages_->handle(req, caller)) return *r;
+  if (auto r = notification_pages_->handle(req, caller)) return *r;
   if (auto r = account_pages_->handle(req, caller)) return *r;
   if (auto r = developer_pages_->handle(req, caller)) return *r;
   return portal_->handle(req);

@@ -23,7 +23,11 @@
 #include "practices/ingest.h"
 #include "practices/status_feed.h"
 #include "practices/webhooks.h"
+#include "api/messages_api.h"
+#include "api/notifications_api.h"
 #include "api/webhooks_api.h"
+#include "notify/notification_service.h"
+#include "portal/notification_pages.h"
 #include "portal/developer_pages.h"
 #include "app/config.h"
 #include "app/metrics.h"
@@ -58,6 +62,8 @@ class Application {
   // The practices hub (also used by the CLI and the status-feed poller).
   practices::BackofficeRegistry& backoffice() { return *backoffice_; }
   practices::IngestService& ingest() { return *ingest_; }
+  // Notifications: templates, fan-out, scheduler and delivery workers (also `worker`).
+  notify::NotificationService& notifications() { return *notifications_; }
   // Webhook deliveries and status-feed polling, in this process (serve, unless configured off).
   void start_background_workers();
   void stop_background_workers();
@@ -93,6 +99,10 @@ class Application {
   std::unique_ptr<practices::WebhookDispatcher> webhooks_;
   std::unique_ptr<practices::StatusFeedPoller> feed_poller_;
   std::unique_ptr<api::WebhooksApi> webhooks_api_;
+  std::unique_ptr<notify::NotificationService> notifications_;
+  std::unique_ptr<api::MessagesApi> messages_api_;
+  std::unique_ptr<api::NotificationsApi> notifications_api_;
+  std::unique_ptr<portal::NotificationPages> notification_pages_;
   Metrics metrics_;
   std::mutex snapshot_mutex_;   // guards snapshot_ (held only to copy the pointer)
   std::mutex reload_mutex_;     // one catalogue reload (and index rebuild) at a time

@@ -14,7 +14,9 @@
 #include "app/application.h"
 #include "app/link_checker.h"
 #include "importer/catalog_importer.h"
+#include "app/notification_commands.h"
 #include "app/practice_commands.h"
+#include "notify/notification_worker.h"
 #include "web/server.h"
 #include "domain/fiscal_code.h"
 #include "identity/roles.h"
@@ -106,6 +108,42 @@ int serve(Application& app) {
   return 0;
 }
 
+// `worker`: the background work without the HTTP server (notifications: fan-out, deliveries,
+// reminders; webhooks; status feeds). Any number may run against one database. With --once: one
+// scheduler run and the deliveries due now, then exit (cron, tests).
+int run_worker(Application& app, bool once) {
+  int applied = app.migrate();
+  if (applied) spdlog::info("migrazioni applicate: {}", applied);
+  auto& n = app.notifications();
+  n.prepare();
+  if (once) {
+    auto s = n.worker().run_scheduler(std::chrono::system_clock::now());
+    notify::ChannelSet channels(n.worker().factories());
+    notify::DeliveryRun total;
+    for (;;) {
+      auto r = n.worker().run_once(std::chrono::system_clock::now(), channels);
+      total.fanned_out += r.fanned_out;
+      total.delivered += r.delivered;
+      total.retrying += r.retrying;
+      total.failed += r.failed;
+      if (r.fanned_out == 0 && r.claimed() == 0) break;
+    }
+    std::cout << "promemoria creati: " << s.reminders << ", avvisi di scadenza: " << s.alerts
+              << "; messaggi preparati: " << total.fanned_out << ", consegnati: " << total.delivered
+              << ", da ritentare: " << total.retrying << ", non consegnati: " << total.failed << "\n";
+    return 0;
+  }
+  sigset_t set = stop_signals();
+  app.start_background_workers();
+  spdlog::info("worker avviato");
+  int sig = 0;
+  sigwait(&set, &sig);
+  spdlog::info("segnale {} ricevuto: arresto ordinato", sig);
+  app.stop_background_workers();
+  spdlog::info("arrestato");
+  return 0;
+}
+
 }  // namespace
 
 // `roles grant|revoke|list|import`: the way to bootstrap the first administrator and to load
@@ -158,6 +196,10 @@ int run_cli(int argc, char** argv) {
   cli.add_option("--log-level", log_level, "Livello dei log (trace, debug, info, warn, error)");
 
   auto* serve_cmd = cli.add_subcommand("serve", "Avvia il portale e le API (applica le migrazioni)");
+  auto* worker_cmd = cli.add_subcommand(
+      "worker", "Consegna le notifiche, crea i promemoria, invia i webhook e legge i flussi (senza server HTTP)");
+  bool worker_once = false;
+  worker_cmd->add_flag("--once", worker_once, "Un solo giro (promemoria e consegne dovute ora), poi esce");
   auto* migrate_cmd = cli.add_subcommand("migrate", "Applica le migrazioni dello schema");
   auto* import_cmd = cli.add_subcommand("import", "Importa i dati del catalogo da una cartella");
   std::string import_dir;
@@ -189,6 +231,7 @@ int run_cli(int argc, char** argv) {
   roles_import->add_option("FILE", people_file, "File JSON di persone con i loro ruoli")->required()->check(CLI::ExistingFile);
 
   PracticeCommands practice_commands(cli);
+  NotificationCommands notification_commands(cli);
 
   try {
     cli.parse(argc, argv);
@@ -202,10 +245,12 @@ int run_cli(int argc, char** argv) {
     if (!listen.empty()) config.listen = listen;
     if (!log_level.empty()) config.log_level = log_level;
     setup_logging(config.log_level);
-    if (*serve_cmd) block_stop_signals();
+    if (*worker_cmd) config.background_workers = true;  // that is what a worker is for
+    if (*serve_cmd || (*worker_cmd && !worker_once)) block_stop_signals();
     Application app(config);
 
     if (*serve_cmd) return serve(app);
+    if (*worker_cmd) return run_worker(app, worker_once);
     if (*migrate_cmd) {
       int n = app.migrate();
       std::cout << (n ? "migrazioni applicate: " + std::to_string(n) : "schema già aggiornato") << "\n";
@@ -213,6 +258,7 @@ int run_cli(int argc, char** argv) {
     }
     app.migrate();
     if (int code = 0; practice_commands.run(app, code)) return code;
+    if (int code = 0; notification_commands.run(app, code)) return code;
     if (*import_cmd) {
       auto report = importer::import_directory(app.db(), import_dir, [](const std::string& line) { std::cout << line << "\n"; });
       int inserted = 0, updated = 0, unchanged = 0;

@@ -1,5 +1,6 @@
 #include "app/config.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
 #include <toml++/toml.h>
@@ -13,6 +14,55 @@ namespace au::app {
 namespace {
 void from_env(const char* name, std::string& out) {
   if (const char* v = std::getenv(name); v && *v) out = v;
+}
+void from_env(const char* name, long& out) {
+  if (const char* v = std::getenv(name); v && *v) out = std::stol(v);
+}
+void from_env(const char* name, bool& out) {
+  if (const char* v = std::getenv(name); v && *v) out = std::string(v) == "1" || std::string(v) == "true";
+}
+
+void read_notifications(const toml::table& t, Config::Notifications& n) {
+  auto s = t["notifications"];
+  n.smtp_url = s["smtp_url"].value_or(n.smtp_url);
+  n.smtp_from = s["smtp_from"].value_or(n.smtp_from);
+  n.smtp_from_name = s["smtp_from_name"].value_or(n.smtp_from_name);
+  n.smtp_username = s["smtp_username"].value_or(n.smtp_username);
+  n.smtp_password = s["smtp_password"].value_or(n.smtp_password);
+  n.smtp_ca_file = s["smtp_ca_file"].value_or(n.smtp_ca_file);
+  n.smtp_require_tls = s["smtp_require_tls"].value_or(n.smtp_require_tls);
+  n.io_base_url = s["io_base_url"].value_or(n.io_base_url);
+  n.io_api_key = s["io_api_key"].value_or(n.io_api_key);
+  n.sms_url = s["sms_url"].value_or(n.sms_url);
+  n.sms_token = s["sms_token"].value_or(n.sms_token);
+  n.sms_sender = s["sms_sender"].value_or(n.sms_sender);
+  n.threads = s["threads"].value_or(n.threads);
+  n.reminder_days = s["reminder_days"].value_or(n.reminder_days);
+}
+
+void notifications_from_env(Config::Notifications& n) {
+  from_env("AU_SMTP_URL", n.smtp_url);
+  from_env("AU_SMTP_FROM", n.smtp_from);
+  from_env("AU_SMTP_USERNAME", n.smtp_username);
+  from_env("AU_SMTP_PASSWORD", n.smtp_password);
+  from_env("AU_SMTP_CA_FILE", n.smtp_ca_file);
+  from_env("AU_SMTP_REQUIRE_TLS", n.smtp_require_tls);
+  from_env("AU_IO_BASE_URL", n.io_base_url);
+  from_env("AU_IO_API_KEY", n.io_api_key);
+  from_env("AU_SMS_URL", n.sms_url);
+  from_env("AU_SMS_TOKEN", n.sms_token);
+  from_env("AU_SMS_SENDER", n.sms_sender);
+  long threads = n.threads;
+  from_env("AU_NOTIFY_THREADS", threads);
+  n.threads = static_cast<unsigned>(std::max(1L, threads));
+  from_env("AU_NOTIFY_CHANNEL_TIMEOUT_MS", n.channel_timeout_ms);
+  from_env("AU_NOTIFY_RETRY_BASE_MS", n.retry_base_ms);
+  from_env("AU_NOTIFY_RETRY_CAP_MS", n.retry_cap_ms);
+  from_env("AU_NOTIFY_GIVE_UP_MS", n.give_up_after_ms);
+  from_env("AU_NOTIFY_POLL_MS", n.poll_ms);
+  from_env("AU_NOTIFY_SCHEDULER_MS", n.scheduler_ms);
+  from_env("AU_NOTIFY_LEASE_MS", n.lease_ms);
+  from_env("AU_REMINDER_DAYS", n.reminder_days);
 }
 }  // namespace
 
@@ -46,7 +96,9 @@ Config load_config(const std::string& toml_path) {
     c.api_burst = t["api"]["burst"].value_or(c.api_burst);
     c.api_daily_quota = t["api"]["daily_quota"].value_or(c.api_daily_quota);
     c.background_workers = t["workers"]["enabled"].value_or(c.background_workers);
+    read_notifications(t, c.notify);
   }
+  notifications_from_env(c.notify);
   from_env("AU_DATABASE_URL", c.database_url);
   from_env("AU_LISTEN", c.listen);
   from_env("AU_BASE_URL", c.base_url);

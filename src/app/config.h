@@ -40,6 +40,21 @@ struct Config {
   long webhook_backoff_base_ms = 0;
   long webhook_timeout_ms = 0;
   int webhook_max_attempts = 0;
+  // Notifications: channels and the worker ([notifications] in TOML; AU_SMTP_*, AU_IO_*,
+  // AU_SMS_*, AU_NOTIFY_* in the environment). A channel without its URL is not configured.
+  // Timing overrides: 0 = the default of notify::WorkerSettings / domain::RetryPolicy (tests
+  // shorten them).
+  struct Notifications {
+    std::string smtp_url, smtp_from = "noreply@umbriasemplice.it", smtp_from_name = "UmbriaSemplice";
+    std::string smtp_username, smtp_password, smtp_ca_file;
+    bool smtp_require_tls = false;
+    std::string io_base_url, io_api_key;
+    std::string sms_url, sms_token, sms_sender = "Umbria";
+    unsigned threads = 4;
+    long channel_timeout_ms = 10'000;
+    long retry_base_ms = 0, retry_cap_ms = 0, give_up_after_ms = 0, poll_ms = 0, scheduler_ms = 0, lease_ms = 0;
+    std::string reminder_days = "[7, 1]";
+  } notify;
 };
 
 // Reads the TOML file when path is not empty (throws std::runtime_error with the file's error),

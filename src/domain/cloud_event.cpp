@@ -87,16 +87,6 @@ bool valid_extension_name(std::string_view name) {
   return true;
 }
 
-// JSON Pointer escaping of one reference token.
-std::string pointer_token(std::string_view name) {
-  std::string out;
-  for (char c : name) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
-  }
-  return out;
-}
 
 const char* type_name(const json& v) {
   switch (v.type()) {
@@ -117,7 +107,7 @@ class Checker {
       : j_(j), prefix_(prefix), errors_(errors) {}
 
   void error(std::string_view attr, std::string message) {
-    errors_.push_back({prefix_ + "/" + pointer_token(attr), std::move(message)});
+    errors_.push_back({prefix_ + "/" + json_pointer_token(attr), std::move(message)});
     ++count_;
   }
   int count() const { return count_; }
@@ -317,6 +307,16 @@ std::vector<CloudEvent> parse_batch(const json& j, std::size_t max_events,
   }
   for (std::size_t i = 0; i < j.size(); ++i)
     if (auto ev = parse_cloud_event(j[i], "/" + std::to_string(i), errors)) out.push_back(std::move(*ev));
+  return out;
+}
+
+std::string json_pointer_token(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
   return out;
 }
 

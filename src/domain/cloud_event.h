@@ -59,6 +59,10 @@ struct FieldError {
   std::string message;  // Italian
 };
 
+// One reference token of a JSON Pointer (RFC 6901 §3): "~" -> "~0", "/" -> "~1", so member
+// names taken from input make unambiguous error paths.
+std::string json_pointer_token(std::string_view name);
+
 std::optional<CloudEvent> parse_cloud_event(const nlohmann::json& j, const std::string& path_prefix,
                                             std::vector<FieldError>& errors);
 

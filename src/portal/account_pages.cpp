@@ -99,15 +99,11 @@ json AccountPages::context(const Session& s, const std::string& title, const std
   const auto& p = s.principal;
   json roles = json::array();
   for (auto r : p.roles) roles.push_back(domain::role_label(r));
-  ctx["account"] = {{"name", s.display_name()},
-                    {"fiscal_code", s.record.fiscal_code},
-                    {"spid_level", s.record.spid_level},
-                    {"roles", roles},
-                    {"is_intermediary", p.has(domain::Role::Intermediario)},
-                    {"is_operator", p.has(domain::Role::OperatoreEnte)},
-                    {"is_editor", p.has(domain::Role::Redattore)},
-                    {"is_admin", p.has(domain::Role::Amministratore)},
-                    {"acting_for", s.record.acting_for}};
+  ctx["account"] = account_nav(s, *deps_.db);
+  ctx["account"]["fiscal_code"] = s.record.fiscal_code;
+  ctx["account"]["spid_level"] = s.record.spid_level;
+  ctx["account"]["roles"] = roles;
+  ctx["account"]["acting_for"] = s.record.acting_for;
   return ctx;
 }
 

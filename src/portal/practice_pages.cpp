@@ -291,13 +291,7 @@ json PracticePages::context(const Session& s, const std::string& title, const st
   items.insert(items.end(), crumbs.begin(), crumbs.end());
   ctx["page"]["breadcrumb"] = breadcrumb(items);
   ctx["user"] = {{"name", s.display_name()}};
-  const auto& p = s.principal;
-  // What account_nav reads.
-  ctx["account"] = {{"name", s.display_name()},
-                    {"is_intermediary", p.has(domain::Role::Intermediario)},
-                    {"is_operator", p.has(domain::Role::OperatoreEnte)},
-                    {"is_editor", p.has(domain::Role::Redattore)},
-                    {"is_admin", p.has(domain::Role::Amministratore)}};
+  ctx["account"] = account_nav(s, *deps_.db);
   return ctx;
 }
 

@@ -1,5 +1,9 @@
 #include "portal/view_helpers.h"
 
+#include "identity/sessions.h"
+#include "notify/inbox.h"
+#include "store/notification_repository.h"
+
 #include <ctime>
 
 #include "web/http.h"
@@ -52,6 +56,17 @@ std::string query_string(const std::vector<std::pair<std::string, std::string>>&
     out += web::percent_encode(k) + "=" + web::percent_encode(v);
   }
   return out;
+}
+
+nlohmann::json account_nav(const identity::ActiveSession& s, store::Database& db) {
+  const auto& p = s.principal;
+  const long long unread = store::unread_count(db, notify::inbox_subjects(p));
+  return {{"name", s.display_name()},
+          {"is_intermediary", p.has(domain::Role::Intermediario)},
+          {"is_operator", p.has(domain::Role::OperatoreEnte)},
+          {"is_editor", p.has(domain::Role::Redattore)},
+          {"is_admin", p.has(domain::Role::Amministratore)},
+          {"unread", unread > 0 ? std::to_string(unread) : ""}};
 }
 
 }  // namespace au::portal

@@ -99,6 +99,8 @@ void apply_status_changes(store::PracticeRecord& p, const std::vector<store::Sto
     p.backoffice_label = e.backoffice_label;
     p.status_time_ms = e.event_time_ms;
     p.status_sequence = e.sequence;
+    // A concluded practice has no open request left (practice_projection.h).
+    if (p.status.rfind("concluso", 0) == 0) p.applicant_due_date.clear();
   }
 }
 
@@ -349,6 +351,8 @@ void IngestService::reproject(store::PracticeRecord& p, const std::vector<store:
   p.protocol_number = proj.protocol_number;
   p.protocol_date = proj.protocol_date ? domain::format_date(*proj.protocol_date) : "";
   p.due_date = proj.deadline ? domain::format_date(proj.deadline->due) : "";
+  // open_requests is ordered by due date: the first is the next date the applicant must meet.
+  p.applicant_due_date = proj.open_requests.empty() ? "" : domain::format_date(proj.open_requests.front().due);
 }
 
 std::optional<IngestService::PracticeKey> IngestService::resolve(const BackofficeClient& client,

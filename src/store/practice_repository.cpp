@@ -39,7 +39,7 @@ const char* const kPracticeColumns =
     "id, ente_id, service_id, title, client_id, backoffice_system, backoffice_ref, backoffice_url, applicant, "
     "applicant_name, beneficiary, intermediary, delegation_id, submitted_on, legal_term_days, silenzio_assenso, "
     "opened_at, status, backoffice_code, backoffice_label, status_time_ms, status_sequence, protocol_number, "
-    "protocol_date, due_date, updated_at";
+    "protocol_date, due_date, updated_at, applicant_due_date";
 
 PracticeRecord practice_from(const soci::row& r) {
   PracticeRecord p;
@@ -69,6 +69,7 @@ PracticeRecord practice_from(const soci::row& r) {
   p.protocol_date = text_of(r, 23);
   p.due_date = text_of(r, 24);
   p.updated_at = text_of(r, 25);
+  p.applicant_due_date = text_of(r, 26);
   return p;
 }
 
@@ -125,9 +126,9 @@ void insert_practice(soci::session& s, const PracticeRecord& p) {
   s << "INSERT INTO practices (id, ente_id, service_id, title, client_id, backoffice_system, backoffice_ref, "
        "backoffice_url, applicant, applicant_name, beneficiary, intermediary, delegation_id, submitted_on, "
        "legal_term_days, silenzio_assenso, opened_at, status, backoffice_code, backoffice_label, status_time_ms, "
-       "status_sequence, protocol_number, protocol_date, due_date, updated_at) VALUES (:id, :ente, :svc, :title, "
-       ":cid, :sys, :ref, :url, :app, :appname, :ben, :inter, :del, :sub, :term, :consent, :opened, :status, "
-       ":code, :label, :stms, :stseq, :pnum, :pdate, :due, :upd)",
+       "status_sequence, protocol_number, protocol_date, due_date, updated_at, applicant_due_date) VALUES (:id, "
+       ":ente, :svc, :title, :cid, :sys, :ref, :url, :app, :appname, :ben, :inter, :del, :sub, :term, :consent, "
+       ":opened, :status, :code, :label, :stms, :stseq, :pnum, :pdate, :due, :upd, :adue)",
       soci::use(p.id, "id"), soci::use(p.ente_id, "ente"), soci::use(p.service_id, "svc"),
       soci::use(p.title, "title"), soci::use(p.client_id, "cid"), soci::use(p.backoffice_system, "sys"),
       soci::use(p.backoffice_ref, "ref"), soci::use(p.backoffice_url, "url"), soci::use(p.applicant, "app"),
@@ -136,7 +137,7 @@ void insert_practice(soci::session& s, const PracticeRecord& p) {
       soci::use(consent, "consent"), soci::use(p.opened_at, "opened"), soci::use(p.status, "status"),
       soci::use(p.backoffice_code, "code"), soci::use(p.backoffice_label, "label"), soci::use(st_ms, "stms"),
       soci::use(st_seq, "stseq"), soci::use(p.protocol_number, "pnum"), soci::use(p.protocol_date, "pdate"),
-      soci::use(p.due_date, "due"), soci::use(p.updated_at, "upd");
+      soci::use(p.due_date, "due"), soci::use(p.updated_at, "upd"), soci::use(p.applicant_due_date, "adue");
 }
 
 // Writes the projection columns of the practices a transaction touched: prepared once per
@@ -146,11 +147,13 @@ class ProjectionUpdater {
   explicit ProjectionUpdater(soci::session& s)
       : st_((s.prepare << "UPDATE practices SET status = :status, backoffice_code = :code, backoffice_label = :label, "
                           "status_time_ms = :stms, status_sequence = :stseq, protocol_number = :pnum, "
-                          "protocol_date = :pdate, due_date = :due, updated_at = :upd WHERE id = :id",
+                          "protocol_date = :pdate, due_date = :due, updated_at = :upd, applicant_due_date = :adue "
+                          "WHERE id = :id",
              soci::use(row_.status, "status"), soci::use(row_.backoffice_code, "code"),
              soci::use(row_.backoffice_label, "label"), soci::use(ms_, "stms"), soci::use(seq_, "stseq"),
              soci::use(row_.protocol_number, "pnum"), soci::use(row_.protocol_date, "pdate"),
-             soci::use(row_.due_date, "due"), soci::use(row_.updated_at, "upd"), soci::use(row_.id, "id"))) {}
+             soci::use(row_.due_date, "due"), soci::use(row_.updated_at, "upd"),
+             soci::use(row_.applicant_due_date, "adue"), soci::use(row_.id, "id"))) {}
 
   void update(const PracticeRecord& p) {
     row_ = p;

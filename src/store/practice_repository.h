@@ -48,6 +48,7 @@ struct PracticeRecord {
   std::string status, backoffice_code, backoffice_label;
   std::int64_t status_time_ms = 0, status_sequence = 0;
   std::string protocol_number, protocol_date, due_date, updated_at;
+  std::string applicant_due_date;  // next date by which the applicant must act ('' = none)
 };
 
 struct StoredEvent {
