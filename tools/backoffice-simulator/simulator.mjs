@@ -10,6 +10,8 @@
 //       --client demo-vbg-perugia --key var/backoffice/demo-vbg-perugia.key.json \
 //       --applicant RSSMRA85C52G478I [--service passo-carrabile] [--pause 0] [--reference REF]
 //       [--steps N]  (only the first N steps: a practice still waiting for the applicant)
+//       [--shift-days D] (every event D days later than the default timeline: a recent practice)
+//       [--due-days N]   (the integration request's term, default 15 days)
 //       opens a practice and pushes its life cycle: protocol, integration request, integration
 //       received, preavviso di rigetto, observations, the final act and the conclusion. Event
 //       times are spread over the last 45 days, so the legal deadline moves as L. 241/1990 says.
@@ -27,9 +29,10 @@ function args(argv) {
   return out;
 }
 
+let shiftDays = 0;  // --shift-days: the whole timeline moved towards today
 const daysAgo = (n, hour = 10) => {
   const d = new Date();
-  d.setUTCDate(d.getUTCDate() - n);
+  d.setUTCDate(d.getUTCDate() - Math.max(0, n - shiftDays));
   d.setUTCHours(hour, 0, 0, 0);
   return d;
 };
@@ -57,6 +60,7 @@ export function lifecycleSteps(reference) {
 }
 
 async function lifecycle(o) {
+  shiftDays = Number(o['shift-days'] || 0);
   const client = new InteropClient({ base: o.base, clientId: o.client, privateJwk: loadPrivateJwk(o.key) });
   const reference = o.reference || `VBG-${Date.now().toString().slice(-8)}`;
   const pause = Number(o.pause || 0);
@@ -76,6 +80,9 @@ async function lifecycle(o) {
   const source = `urn:vbg:perugia:${o.client}`;
   let n = 0;
   const steps = lifecycleSteps(reference).slice(0, o.steps ? Number(o.steps) : undefined);
+  if (o['due-days']) {
+    for (const step of steps) if (step.type === 'richiesta-integrazione') step.data.due_days = Number(o['due-days']);
+  }
   for (const step of steps) {
     if (pause) await new Promise((r) => setTimeout(r, pause));
     const ev = practiceEvent({ source, id: `${reference}-${++n}`, type: step.type, subject: reference,
