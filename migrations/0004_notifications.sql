@@ -115,10 +115,14 @@ CREATE TABLE notification_preferences (
 );
 
 -- Quiet hours ('HH:MM' Rome time, '' = none): deliveries due inside them wait for their end.
+-- daily_digest: emails are not sent one by one but in one summary a day (from 08:00 Rome time);
+-- last_digest_on: the Rome date of the last summary.
 CREATE TABLE notification_settings (
   subject TEXT PRIMARY KEY,
   quiet_start TEXT NOT NULL DEFAULT '',
   quiet_end TEXT NOT NULL DEFAULT '',
+  daily_digest INTEGER NOT NULL DEFAULT 0,
+  last_digest_on TEXT NOT NULL DEFAULT '',
   updated_at TEXT NOT NULL
 );
 
@@ -150,6 +154,7 @@ CREATE TABLE calendar_feeds (
   created_at TEXT NOT NULL,
   revoked_at TEXT NOT NULL DEFAULT ''
 );
+CREATE INDEX notification_settings_digest ON notification_settings (daily_digest, last_digest_on);
 CREATE INDEX calendar_feeds_subject ON calendar_feeds (subject);
 
 -- A send to a list of recipients by an operator (owner_kind 'ente') or an API-store application

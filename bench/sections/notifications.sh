@@ -38,7 +38,7 @@ notifications_bench() {
         AU_BINARY=$bin node "$ROOT/bench/notifications.mjs" scheduler --database "$db" --practices "$practices" \
           --json "$RES/notify_${part}_$engine.json" > /dev/null 2> "$WORK/notify_${part}_$engine.log" || rc=1
       fi
-      tail -n 3 "$WORK/notify_${part}_$engine.log" >&2
+      tail -n 8 "$WORK/notify_${part}_$engine.log" >&2
       jsons+="$RES/notify_${part}_$engine.json,"
     done
   done
@@ -49,6 +49,7 @@ notifications_bench() {
       --smtp-outages 4 --receiver-outages 4 --database "$([ $engine = postgresql ] && echo "$url/notify_reliability")" \
       --json "$RES/notify_reliability_$engine.json" > "$WORK/notify_reliability_$engine.out" 2> "$WORK/notify_reliability_$engine.log" || rc=1
     cat "$WORK/notify_reliability_$engine.out" >&2
+    tail -n 5 "$WORK/notify_reliability_$engine.log" >&2
     rels+="$RES/notify_reliability_$engine.json,"
   done
   as_postgres "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w stop > /dev/null

@@ -1,6 +1,9 @@
 #include "api/messages_api.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <set>
 
 #include "api/identity_api.h"
 #include "notify/inbox.h"
@@ -55,7 +58,7 @@ std::optional<web::Response> person_write_check(const web::Request& req, const i
     return web::problem(403, "Operazione non consentita",
                         "Solo la persona, dalla sua area personale, può cambiare messaggi e preferenze.");
   if (!identity::csrf_ok(req, *caller.session, "", base_url))
-    return web::problem(403, "Token CSRF mancante o non valido", "Invia l'intestazione X-CSRF-Token della sessione.");
+    return web::problem(403, "Richiesta non verificata", "Invia l'intestazione X-CSRF-Token della sessione, da una pagina del portale (stessa origine).");
   return std::nullopt;
 }
 
@@ -96,7 +99,11 @@ web::Response MessagesApi::messages(const web::Request& req, const identity::Cal
     bool unread_only = false;
     int limit = 20;
     long long before = 0;
+    std::set<std::string> seen;
     for (const auto& q : query) {
+      if (!seen.insert(q.key).second)
+        return web::problem(400, "Parametro ripetuto", "Il parametro " + q.key + " compare più di una volta.",
+                            {{"errors", json::array({{{"path", "?" + q.key}, {"message", "parametro ripetuto"}}})}});
       if (q.key == "non_letti" && (q.value == "true" || q.value == "false")) {
         unread_only = q.value == "true";
       } else if (q.key == "limite" && positive_id(q.value) && *positive_id(q.value) <= 100) {
@@ -120,6 +127,8 @@ web::Response MessagesApi::messages(const web::Request& req, const identity::Cal
   }
   if (parts.size() > 5 || (parts.size() == 5 && parts[4] != "read"))
     return web::problem(404, "Risorsa non trovata", "Operazione sui messaggi non trovata.");
+  if (!req.query.empty())
+    return web::problem(400, "Parametri non ammessi", "Questa operazione sui messaggi non ha parametri di query.");
   auto id = positive_id(parts[3]);
   auto m = id ? store::find_message(*deps_.db, *id) : std::nullopt;
   const bool mine = m && m->state == "ready" && std::find(subjects.begin(), subjects.end(), m->recipient) != subjects.end();
@@ -144,7 +153,7 @@ web::Response MessagesApi::preferences(const web::Request& req, const identity::
   const std::string subject = caller.principal().subject;
   if (get) return web::json_response(200, notify::preferences_json(notify::load_preferences(*deps_.db, subject)));
   if (auto denied = person_write_check(req, caller, deps_.base_url)) return *denied;
-  if (req.header("Content-Type").rfind("application/json", 0) != 0)
+  if (!web::is_json_media_type(req.header("Content-Type")))
     return web::problem(415, "Formato non supportato", "Il corpo deve essere application/json.");
   if (req.body.size() > kMaxBody) return web::problem(413, "Corpo troppo grande", "Al massimo 64 KiB.");
   json body = json::parse(req.body, nullptr, false);

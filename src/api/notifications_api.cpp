@@ -62,7 +62,7 @@ web::Response NotificationsApi::route(const web::Request& req, const identity::C
   const bool get = req.method == "GET" || req.method == "HEAD";
   if (!req.query.empty()) return web::problem(400, "Parametri non ammessi", "Gli invii non hanno parametri di query.");
   if (!get && caller.session && !identity::csrf_ok(req, *caller.session, "", deps_.base_url))
-    return web::problem(403, "Token CSRF mancante o non valido", "Invia l'intestazione X-CSRF-Token della sessione.");
+    return web::problem(403, "Richiesta non verificata", "Invia l'intestazione X-CSRF-Token della sessione, da una pagina del portale (stessa origine).");
   if (parts.size() == 3) {
     if (req.method == "POST") return create(req, owner);
     if (!get) return method_not_allowed("GET, HEAD, POST");
@@ -91,7 +91,7 @@ web::Response NotificationsApi::route(const web::Request& req, const identity::C
 }
 
 web::Response NotificationsApi::create(const web::Request& req, const Owner& owner) {
-  if (req.header("Content-Type").rfind("application/json", 0) != 0)
+  if (!web::is_json_media_type(req.header("Content-Type")))
     return web::problem(415, "Formato non supportato", "Il corpo deve essere application/json.");
   if (req.body.size() > kMaxBody) return web::problem(413, "Corpo troppo grande", "Al massimo 256 KiB.");
   json body = json::parse(req.body, nullptr, false);

@@ -25,6 +25,7 @@ const std::vector<std::string> kPracticeFields = {
     "stato", "stato_ente",     "scadenza",   "giorni",      "motivo",     "portale_url"};
 const std::vector<std::string> kCommunicationFields = {"nome", "oggetto", "testo", "portale_url", "servizio", "ente"};
 const std::vector<std::string> kAllChannels = {"inbox", "email", "io", "sms"};
+const std::vector<std::string> kDigestFields = {"nome", "numero", "elenco", "portale_url"};
 
 std::vector<MessageKind> make_kinds() {
   const std::vector<std::string> staff = {"inbox", "email"};
@@ -41,6 +42,7 @@ std::vector<MessageKind> make_kinds() {
       {"promemoria-scadenza", "Promemoria di scadenza", kPracticeFields, kAllChannels, false},
       {"scadenza-superata", "Termine superato (per gli operatori)", kPracticeFields, staff, true},
       {"comunicazione", "Comunicazione", kCommunicationFields, no_sms, false},
+      {"riepilogo-giornaliero", "Riepilogo giornaliero (email)", kDigestFields, staff, false},
   };
 }
 
@@ -374,6 +376,15 @@ json sample_fields(std::string_view kind) {
   const MessageKind* k = find_message_kind(kind);
   if (!k) return json::object();
   const std::string portal = "https://www.umbriasemplice.it";
+  if (kind == "riepilogo-giornaliero")
+    return {{"nome", "Maria Grazia"},
+            {"numero", "3"},
+            {"elenco",
+             "Pratica protocollata: Autorizzazione passo carrabile - Via dei Priori 12\n\n"
+             "Azione richiesta entro il 16/04/2026: documenti per la pratica Autorizzazione passo carrabile - "
+             "Via dei Priori 12\n\nPromemoria: scadenza del 16/04/2026 per la pratica Autorizzazione passo "
+             "carrabile - Via dei Priori 12"},
+            {"portale_url", portal}};
   if (kind == "comunicazione")
     return {{"nome", "Maria Grazia"},
             {"oggetto", "Sospensione delle prenotazioni per la manutenzione del sistema"},

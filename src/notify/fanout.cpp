@@ -205,7 +205,10 @@ void FanOut::fan_out(const store::MessageRecord& m, const std::string& lease_unt
   auto wanted = [&](const std::string& channel) { return channel_enabled(who.preferences, m.service_id, channel); };
   const bool operators_only = m.kind == "scadenza-superata";
 
-  if (settings_.channels.email && wanted("email")) {
+  // With the daily digest on, emails wait for the morning summary (which is itself an email).
+  const bool email_now = !who.quiet.daily_digest || m.kind == store::kDigestKind;
+  const bool digest_only = m.kind == store::kDigestKind;
+  if (settings_.channels.email && email_now && wanted("email")) {
     if (const auto* c = usable_contact(who, "email")) {
       if (auto t = templates_.current(m.kind, "email")) {
         auto text = domain::render_template({t->subject, t->body}, fields, domain::TemplateSyntax::Markdown);
@@ -223,7 +226,7 @@ void FanOut::fan_out(const store::MessageRecord& m, const std::string& lease_unt
       }
     }
   }
-  if (settings_.channels.io && !operators_only && m.kind != "comunicazione" && is_fiscal_code(m.recipient) &&
+  if (settings_.channels.io && !operators_only && !digest_only && m.kind != "comunicazione" && is_fiscal_code(m.recipient) &&
       wanted("io")) {
     if (auto t = templates_.current(m.kind, "io")) {
       auto text = domain::render_template({t->subject, t->body}, fields, domain::TemplateSyntax::Markdown);
@@ -240,7 +243,7 @@ void FanOut::fan_out(const store::MessageRecord& m, const std::string& lease_unt
       out.push_back(std::move(d));
     }
   }
-  if (settings_.channels.sms && !operators_only && wanted("sms")) {
+  if (settings_.channels.sms && !operators_only && !digest_only && wanted("sms")) {
     if (const auto* c = usable_contact(who, "sms")) {
       if (auto t = templates_.current(m.kind, "sms")) {
         auto text = domain::render_template({"", t->body}, fields, domain::TemplateSyntax::Plain);
@@ -251,7 +254,7 @@ void FanOut::fan_out(const store::MessageRecord& m, const std::string& lease_unt
       }
     }
   }
-  if (settings_.channels.webhook && !operators_only && wanted("webhook")) {
+  if (settings_.channels.webhook && !operators_only && !digest_only && wanted("webhook")) {
     if (const auto* c = usable_contact(who, "webhook")) {
       auto d = base_delivery("webhook", c->address);
       d.template_version = inbox_version;

@@ -10,7 +10,8 @@
 // only; a flagged address (permanent failure) is skipped until changed; quiet hours delay email,
 // SMS and IO (not the inbox, not webhooks, which machines read). Content that breaks App IO's
 // limits with the real values becomes a technical failure with the reason, visible to the person
-// and the operators, instead of a call bound to fail.
+// and the operators, instead of a call bound to fail. With the daily digest on, emails are not
+// sent one by one: the morning `riepilogo-giornaliero` (email only) lists them.
 #pragma once
 
 #include <chrono>

@@ -9,6 +9,10 @@
 // ON CONFLICT DO NOTHING, so restarts and two schedulers at once create it exactly once. Offsets
 // are applied as bands (domain::reminder_bands): a scheduler that was down catches up with the
 // nearest offset only, never two reminders at once for one deadline.
+//
+// Daily digests: from 08:00 Rome time, each subject with the digest on whose last digest is
+// older than today gets one `riepilogo-giornaliero` message (an email listing the messages of
+// the last 24 hours; dedup key 'riepilogo:<subject>:<date>'), when there was any.
 #pragma once
 
 #include <chrono>
@@ -20,7 +24,7 @@
 namespace au::notify {
 
 struct SchedulerRun {
-  long long reminders = 0, alerts = 0;
+  long long reminders = 0, alerts = 0, digests = 0;
 };
 
 class ReminderScheduler {
@@ -29,6 +33,8 @@ class ReminderScheduler {
   SchedulerRun run(domain::Date today, std::chrono::system_clock::time_point now);
 
  private:
+  long long make_digests(domain::Date today, std::chrono::system_clock::time_point now);
+
   store::Database& db_;
   std::vector<int> default_days_;
 };

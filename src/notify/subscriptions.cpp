@@ -92,6 +92,7 @@ json preferences_json(const PreferencesView& v) {
   json j = {{"contacts", contacts}, {"invalid_contacts", invalid}, {"channels", channels}, {"services", services}};
   j["quiet_hours"] = v.quiet.quiet_start.empty() ? json(nullptr)
                                                  : json{{"start", v.quiet.quiet_start}, {"end", v.quiet.quiet_end}};
+  j["daily_digest"] = v.quiet.daily_digest;
   j["calendar_feed_since"] = v.calendar_since.empty() ? json(nullptr) : json(v.calendar_since);
   return j;
 }
@@ -104,9 +105,14 @@ std::vector<domain::FieldError> parse_preferences_update(const json& body, const
     return errors;
   }
   for (auto it = body.begin(); it != body.end(); ++it)
-    if (it.key() != "contacts" && it.key() != "channels" && it.key() != "services" && it.key() != "quiet_hours")
+    if (it.key() != "contacts" && it.key() != "channels" && it.key() != "services" && it.key() != "quiet_hours" &&
+        it.key() != "daily_digest")
       errors.push_back({"/" + domain::json_pointer_token(it.key()),
-                        "membro sconosciuto: usa contacts, channels, services o quiet_hours"});
+                        "membro sconosciuto: usa contacts, channels, services, quiet_hours o daily_digest"});
+  if (auto it = body.find("daily_digest"); it != body.end()) {
+    if (it->is_boolean()) out.daily_digest = it->get<bool>();
+    else errors.push_back({"/daily_digest", "serve true o false"});
+  }
   if (auto it = body.find("contacts"); it != body.end()) {
     if (!it->is_object()) {
       errors.push_back({"/contacts", "serve un oggetto con email, sms o webhook"});
@@ -179,7 +185,15 @@ std::string apply_preferences(store::Database& db, const std::string& subject, c
     store::set_preference(db, subject, p, now);
     if (!p.enabled) store::cancel_pending_deliveries(db, subject, p.service_id, p.channel, "disattivato dalla persona", at);
   }
-  if (u.quiet) store::set_quiet_settings(db, subject, *u.quiet, now);
+  if (u.quiet || u.daily_digest) {
+    store::QuietSettings q = store::quiet_settings_of(db, subject);
+    if (u.quiet) {
+      q.quiet_start = u.quiet->quiet_start;
+      q.quiet_end = u.quiet->quiet_end;
+    }
+    if (u.daily_digest) q.daily_digest = *u.daily_digest;
+    store::set_quiet_settings(db, subject, q, now);
+  }
   return secret;
 }
 

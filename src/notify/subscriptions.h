@@ -40,10 +40,11 @@ struct PreferencesUpdate {
   // A contact: nullopt = unchanged, "" = removed, otherwise the new address.
   std::optional<std::string> email, sms, webhook;
   std::vector<store::Preference> switches;  // service '' = every service
-  std::optional<store::QuietSettings> quiet;
+  std::optional<store::QuietSettings> quiet;  // hours only (daily_digest below)
+  std::optional<bool> daily_digest;
 };
 // Reads the JSON body of PUT /api/v1/notification-preferences (any subset of contacts,
-// channels, services, quiet_hours). `catalog` checks service ids (null: not checked).
+// channels, services, quiet_hours, daily_digest). `catalog` checks service ids (null: not checked).
 std::vector<domain::FieldError> parse_preferences_update(const nlohmann::json& body,
                                                          const domain::CatalogSnapshot* catalog,
                                                          PreferencesUpdate& out);

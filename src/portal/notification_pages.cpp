@@ -36,7 +36,7 @@ constexpr int kPageSize = 20;
 constexpr std::size_t kMaxServices = 200;
 const char* const kChannels[] = {"email", "io", "sms", "webhook"};  // the inbox is always on
 const std::set<std::string> kPreferenceFields = {"csrf", "azione", "email", "cellulare", "webhook", "servizi",
-                                                 "silenzio-inizio", "silenzio-fine"};
+                                                 "silenzio-inizio", "silenzio-fine", "riepilogo"};
 
 std::optional<long long> positive_id(const std::string& text) {
   if (text.empty() || text.size() > 18) return std::nullopt;
@@ -347,6 +347,7 @@ web::Response NotificationPages::preferences_page(const Session& s, const json& 
             {"has_services", !services.empty()},
             {"quiet_start", value("silenzio-inizio", quiet.is_object() ? quiet["start"].get<std::string>() : "")},
             {"quiet_end", value("silenzio-fine", quiet.is_object() ? quiet["end"].get<std::string>() : "")},
+            {"daily_digest", sub.contains("riepilogo") ? sub["riepilogo"].get<bool>() : view.quiet.daily_digest},
             {"calendar_since", view.calendar_since.empty() ? "" : when_label(view.calendar_since)}};
   if (auto it = field_errors.find("silenzio-inizio"); it != field_errors.end()) p["quiet_error"] = it->second;
   if (state.contains("calendar_url")) {
@@ -417,6 +418,7 @@ web::Response NotificationPages::preferences_post(const web::Request& req, const
   submitted["silenzio-inizio"] = start;
   submitted["silenzio-fine"] = end;
   body["quiet_hours"] = start.empty() && end.empty() ? json(nullptr) : json{{"start", start}, {"end", end}};
+  body["daily_digest"] = submitted["riepilogo"] = form_get(form, "riepilogo") == "1";
 
   notify::PreferencesUpdate update;
   auto cat = deps_.catalog();

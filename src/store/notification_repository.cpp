@@ -172,7 +172,7 @@ std::vector<MessageRecord> inbox_of(Database& db, const std::vector<std::string>
   if (subjects.empty() || limit <= 0) return out;
   auto s = db.acquire();
   std::string sql = std::string("SELECT ") + kMessageColumns + " FROM messages WHERE recipient IN (" +
-                    placeholders("r", subjects.size()) + ") AND state = 'ready'" +
+                    placeholders("r", subjects.size()) + ") AND state = 'ready' AND kind <> '" + kDigestKind + "'" +
                     (unread_only ? " AND read_at = ''" : "") + (before_id > 0 ? " AND id < :before" : "") +
                     " ORDER BY id DESC LIMIT :n";
   soci::row r;
@@ -198,10 +198,24 @@ long long unread_count(Database& db, const std::vector<std::string>& subjects) {
   bind_list(st, "r", subjects);
   st.exchange(soci::into(n));
   st.prepare("SELECT COUNT(*) FROM messages WHERE recipient IN (" + placeholders("r", subjects.size()) +
-             ") AND state = 'ready' AND read_at = ''");
+             ") AND state = 'ready' AND read_at = '' AND kind <> '" + kDigestKind + "'");
   st.define_and_bind();
   st.execute(true);
   return n;
+}
+
+std::vector<MessageRecord> ready_messages_since(Database& db, const std::string& subject, const std::string& since,
+                                                int limit) {
+  auto s = db.acquire();
+  std::vector<MessageRecord> out;
+  const std::string digest = kDigestKind;
+  soci::rowset<soci::row> rows =
+      (s->prepare << std::string("SELECT ") + kMessageColumns +
+                         " FROM messages WHERE recipient = :r AND state = 'ready' AND kind <> :k AND created_at >= "
+                         ":since ORDER BY id LIMIT :n",
+       soci::use(subject, "r"), soci::use(digest, "k"), soci::use(since, "since"), soci::use(limit, "n"));
+  for (const auto& r : rows) out.push_back(message_from(r));
+  return out;
 }
 
 std::optional<MessageRecord> find_message(Database& db, long long id) {

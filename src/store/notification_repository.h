@@ -81,11 +81,18 @@ bool complete_fanout(Database& db, const MessageRecord& m, const std::string& le
 
 // --- the inbox -----------------------------------------------------------------------------------
 
+// The daily digest is an email made of inbox messages: it is not listed in the inbox itself.
+inline constexpr const char* kDigestKind = "riepilogo-giornaliero";
+
 // Ready messages of any of `subjects`, newest first, at most `limit`, with id < before_id when
 // before_id > 0 (pagination).
 std::vector<MessageRecord> inbox_of(Database& db, const std::vector<std::string>& subjects, bool unread_only,
                                     int limit, long long before_id);
 long long unread_count(Database& db, const std::vector<std::string>& subjects);
+// Ready messages of `subject` created at or after `since` (ISO 8601 seconds), oldest first, the
+// digest excluded, at most `limit`.
+std::vector<MessageRecord> ready_messages_since(Database& db, const std::string& subject, const std::string& since,
+                                                int limit);
 std::optional<MessageRecord> find_message(Database& db, long long id);
 // Marks it read (or unread again) when it is ready and addressed to one of `subjects`; false otherwise.
 bool set_message_read(Database& db, long long id, const std::vector<std::string>& subjects, bool read,

@@ -45,9 +45,9 @@ std::vector<Preference> preferences_on(soci::session& s, const std::string& subj
 QuietSettings quiet_on(soci::session& s, const std::string& subject) {
   QuietSettings q;
   soci::row r;
-  s << "SELECT quiet_start, quiet_end FROM notification_settings WHERE subject = :s", soci::into(r),
+  s << "SELECT quiet_start, quiet_end, daily_digest FROM notification_settings WHERE subject = :s", soci::into(r),
       soci::use(subject, "s");
-  if (s.got_data()) q = {text_at(r, 0), text_at(r, 1)};
+  if (s.got_data()) q = {text_at(r, 0), text_at(r, 1), integer_at(r, 2) != 0};
   return q;
 }
 
@@ -129,10 +129,28 @@ QuietSettings quiet_settings_of(Database& db, const std::string& subject) {
 
 void set_quiet_settings(Database& db, const std::string& subject, const QuietSettings& q, const std::string& now) {
   auto s = db.acquire();
-  *s << "INSERT INTO notification_settings (subject, quiet_start, quiet_end, updated_at) VALUES (:s, :qs, :qe, :at) "
-        "ON CONFLICT (subject) DO UPDATE SET quiet_start = excluded.quiet_start, quiet_end = excluded.quiet_end, "
-        "updated_at = excluded.updated_at",
-      soci::use(subject, "s"), soci::use(q.quiet_start, "qs"), soci::use(q.quiet_end, "qe"), soci::use(now, "at");
+  const int digest = q.daily_digest ? 1 : 0;
+  *s << "INSERT INTO notification_settings (subject, quiet_start, quiet_end, daily_digest, updated_at) VALUES (:s, "
+        ":qs, :qe, :dd, :at) ON CONFLICT (subject) DO UPDATE SET quiet_start = excluded.quiet_start, quiet_end = "
+        "excluded.quiet_end, daily_digest = excluded.daily_digest, updated_at = excluded.updated_at",
+      soci::use(subject, "s"), soci::use(q.quiet_start, "qs"), soci::use(q.quiet_end, "qe"), soci::use(digest, "dd"),
+      soci::use(now, "at");
+}
+
+std::vector<std::string> subjects_due_for_digest(Database& db, const std::string& today) {
+  auto s = db.acquire();
+  std::vector<std::string> out;
+  soci::rowset<std::string> rows = (s->prepare << "SELECT subject FROM notification_settings WHERE daily_digest = 1 "
+                                                  "AND last_digest_on < :d ORDER BY subject",
+                                    soci::use(today, "d"));
+  for (const auto& r : rows) out.push_back(r);
+  return out;
+}
+
+void set_last_digest(Database& db, const std::string& subject, const std::string& today) {
+  auto s = db.acquire();
+  *s << "UPDATE notification_settings SET last_digest_on = :d WHERE subject = :s", soci::use(today, "d"),
+      soci::use(subject, "s");
 }
 
 RecipientProfile recipient_profile(Database& db, const std::string& subject) {

@@ -34,11 +34,18 @@ struct Preference {
 std::vector<Preference> preferences_of(Database& db, const std::string& subject);
 void set_preference(Database& db, const std::string& subject, const Preference& p, const std::string& now);
 
+// How a subject wants to be disturbed: quiet hours and the optional daily digest of emails.
 struct QuietSettings {
   std::string quiet_start, quiet_end;  // 'HH:MM' or '' (none)
+  bool daily_digest = false;
 };
 QuietSettings quiet_settings_of(Database& db, const std::string& subject);
 void set_quiet_settings(Database& db, const std::string& subject, const QuietSettings& q, const std::string& now);
+
+// Subjects with the daily digest on whose last digest is older than `today` (YYYY-MM-DD).
+std::vector<std::string> subjects_due_for_digest(Database& db, const std::string& today);
+// Records that today's digest of `subject` was made.
+void set_last_digest(Database& db, const std::string& subject, const std::string& today);
 
 // Everything the fan-out needs about a recipient, read on one session.
 struct RecipientProfile {

@@ -1,5 +1,7 @@
 #include "web/http.h"
 
+#include <cctype>
+
 #include <cstddef>
 
 namespace au::web {
@@ -188,6 +190,16 @@ void Deferred::on_resolved(std::function<void(Response)> f) {
     ready = std::move(value_);
   }
   f(std::move(*ready));
+}
+
+bool is_json_media_type(std::string_view content_type) {
+  std::string_view type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  constexpr std::string_view kJson = "application/json";
+  if (type.size() != kJson.size()) return false;
+  for (std::size_t i = 0; i < type.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(type[i])) != kJson[i]) return false;
+  return true;
 }
 
 }  // namespace au::web

@@ -88,6 +88,10 @@ using Handler = std::function<Response(const Request&)>;
 
 // Query string (or form body): decoded key/value pairs in order. Malformed escapes and
 // decoded bytes that are not valid UTF-8 fail the parse.
+// True for "application/json" with or without parameters ("; charset=utf-8"), any case;
+// false for look-alikes such as "application/jsonx".
+bool is_json_media_type(std::string_view content_type);
+
 struct QueryParam { std::string key, value; };
 bool parse_query(std::string_view raw, std::vector<QueryParam>& out);
 // Percent-decoding; '+' becomes ' ' when form is true. Returns false on a bad escape.

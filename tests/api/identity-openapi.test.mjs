@@ -285,7 +285,7 @@ after(async () => {
 // ---------------------------------------------------------------------------------------------
 
 test('the document: version, security schemes, rate-limit headers and error responses', () => {
-  assert.equal(doc.info.version, '1.3.0', 'info.version');
+  assert.equal(doc.info.version, '1.4.0', 'info.version');
   assert.deepEqual(securedOperationKeys(doc).sort(), [...IDENTITY_OPERATIONS].sort(), 'operations with a security requirement');
   assert.equal(doc.security, undefined, 'no global security requirement: the catalogue stays public');
   assert.ok(!Object.keys(doc.paths).some((p) => p.includes('oauth')), 'the token endpoint is outside /api/v1: not a path');

@@ -38,13 +38,34 @@ export const WEBHOOKS_OPERATIONS = Object.freeze([
   'POST /webhooks/deliveries/{id}/redeliver',
 ]);
 
+// The notification API (inbox, preferences, calendar feed, bulk sends): it needs people with
+// messages, operators, live applications and the channels' peers;
+// tests/notifications/messages-openapi.test.mjs exercises these operations, both files here
+// leave them out.
+export const NOTIFICATIONS_OPERATIONS = Object.freeze([
+  'GET /messages',
+  'GET /messages/{id}',
+  'POST /messages/{id}/read',
+  'DELETE /messages/{id}/read',
+  'GET /notification-preferences',
+  'PUT /notification-preferences',
+  'POST /calendar-feed',
+  'DELETE /calendar-feed',
+  'GET /notifications',
+  'POST /notifications',
+  'GET /notifications/{id}',
+  'POST /notifications/{id}/cancel',
+]);
+
 /** True for the operations tests/api/openapi.test.mjs does not call (they need a caller). */
 export const isIdentityOperation = (key) =>
-  IDENTITY_OPERATIONS.includes(key) || PRACTICES_OPERATIONS.includes(key) || WEBHOOKS_OPERATIONS.includes(key);
+  IDENTITY_OPERATIONS.includes(key) || PRACTICES_OPERATIONS.includes(key) || WEBHOOKS_OPERATIONS.includes(key) ||
+  NOTIFICATIONS_OPERATIONS.includes(key);
 
 /**
  * Keys ("METHOD /path") of the operations of `doc` that declare a non-empty security
- * requirement, except the practices hub's (PRACTICES_OPERATIONS, WEBHOOKS_OPERATIONS).
+ * requirement, except the practices hub's and the notifications' (PRACTICES_OPERATIONS,
+ * WEBHOOKS_OPERATIONS, NOTIFICATIONS_OPERATIONS).
  */
 export function securedOperationKeys(doc) {
   const keys = [];
@@ -52,5 +73,6 @@ export function securedOperationKeys(doc) {
     for (const [method, op] of Object.entries(item))
       if (op && typeof op === 'object' && Array.isArray(op.security ?? doc.security) && (op.security ?? doc.security).length)
         keys.push(`${method.toUpperCase()} ${p}`);
-  return keys.filter((k) => !PRACTICES_OPERATIONS.includes(k) && !WEBHOOKS_OPERATIONS.includes(k));
+  return keys.filter((k) => !PRACTICES_OPERATIONS.includes(k) && !WEBHOOKS_OPERATIONS.includes(k) &&
+    !NOTIFICATIONS_OPERATIONS.includes(k));
 }

@@ -126,7 +126,7 @@ before(async () => {
 after(stopHub, { timeout: 120_000 });
 
 test('the document describes the practices hub: security, tags, schemas', () => {
-  assert.equal(doc.info.version, '1.3.0');
+  assert.equal(doc.info.version, '1.4.0');
   const modi = doc.components.securitySchemes.modi;
   assert.deepEqual({ type: modi.type, in: modi.in, name: modi.name }, { type: 'apiKey', in: 'header', name: 'Authorization' });
   for (const word of ['ID_AUTH_REST_02', 'INTEGRITY_REST_01', 'Agid-JWT-Signature', 'Digest', 'jti']) assert.ok(modi.description.includes(word), `modi: ${word}`);

@@ -180,7 +180,7 @@ after(async () => {
 }, { timeout: 120_000 });
 
 test('the document describes the webhook operations and the delivery a receiver gets', () => {
-  assert.equal(doc.info.version, '1.3.0');
+  assert.equal(doc.info.version, '1.4.0');
   assert.ok(doc.tags.some((t) => t.name === 'webhook'), 'the webhook tag');
   for (const key of WEBHOOKS_OPERATIONS) {
     const o = op(key).op;

@@ -50,7 +50,7 @@ TEST(NotificationTemplateKinds, IdsLabelsAndFields) {
   EXPECT_EQ(ids, (std::vector<std::string>{"pratica-aperta", "pratica-protocollata", "pratica-stato",
                                            "richiesta-integrazione", "preavviso-rigetto", "pratica-conclusa",
                                            "messaggio-ente", "documento-disponibile", "promemoria-scadenza",
-                                           "scadenza-superata", "comunicazione"}));
+                                           "scadenza-superata", "comunicazione", "riepilogo-giornaliero"}));
   const std::set<std::string> practice_fields = {"nome",     "pratica_titolo", "pratica_id", "pratica_url", "protocollo",
                                                  "ente",     "servizio",       "stato",      "stato_ente",  "scadenza",
                                                  "giorni",   "motivo",         "portale_url"};
@@ -60,6 +60,8 @@ TEST(NotificationTemplateKinds, IdsLabelsAndFields) {
     EXPECT_EQ(fields.size(), k.fields.size()) << k.id << ": duplicated field";
     if (k.id == "comunicazione")
       EXPECT_EQ(fields, (std::set<std::string>{"nome", "oggetto", "testo", "portale_url", "servizio", "ente"}));
+    else if (k.id == "riepilogo-giornaliero")
+      EXPECT_EQ(fields, (std::set<std::string>{"nome", "numero", "elenco", "portale_url"}));
     else
       EXPECT_EQ(fields, practice_fields) << k.id;
     EXPECT_EQ(find_message_kind(k.id), &k);

@@ -121,5 +121,33 @@ TEST_F(SchedulerTest, OverduePracticesAlertTheEntesOperatorsOnce) {
             1);
 }
 
+TEST_F(SchedulerTest, TheDailyDigestReplacesSingleEmailsWithOneMorningSummary) {
+  set_contact(kMaria, "email", "maria@example.org");
+  store::set_quiet_settings(*db_, kMaria, {"", "", true}, store::now_iso8601());
+  // 2026-11-27 06:30 UTC = 07:30 in Rome: the messages of the night.
+  const auto early = Clock::time_point(std::chrono::seconds(1795761000));
+  add_message(kMaria, "pratica-aperta", "", "", early);
+  add_message(kMaria, "pratica-stato", "", "", early);
+  FanOut(*db_, *templates_, nullptr, fanout_settings(true, false, false)).run_once(early);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM notifications"), 0) << "no single emails with the digest on";
+  EXPECT_EQ(store::inbox_of(*db_, {kMaria}, false, 10, 0).size(), 2u) << "the inbox is immediate";
+
+  ReminderScheduler s(*db_);
+  EXPECT_EQ(s.run(kToday, early).digests, 0) << "before 08:00 in Rome";
+  const auto nine = early + std::chrono::minutes(90);  // 09:00 in Rome
+  EXPECT_EQ(s.run(kToday, nine).digests, 1);
+  EXPECT_EQ(s.run(kToday, nine + std::chrono::hours(1)).digests, 0) << "once a day";
+  FanOut(*db_, *templates_, nullptr, fanout_settings(true, false, false)).run_once(nine);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM notifications WHERE channel = 'email'"), 1);
+  std::string subject, body;
+  {
+    auto sql = db_->acquire();
+    *sql << "SELECT subject, body FROM notifications", soci::into(subject), soci::into(body);
+  }
+  EXPECT_NE(subject.find("2 messaggi"), std::string::npos) << subject;
+  EXPECT_NE(body.find("Pratica aperta"), std::string::npos) << body;
+  EXPECT_EQ(store::inbox_of(*db_, {kMaria}, false, 10, 0).size(), 2u) << "the digest is not listed in the inbox";
+}
+
 }  // namespace
 }  // namespace au::notify::testing
