@@ -37,14 +37,6 @@ web::Response no_content() {
   return r;
 }
 
-std::optional<long long> positive_id(const std::string& text) {
-  if (text.empty() || text.size() > 18) return std::nullopt;
-  long long v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || p != text.data() + text.size() || v <= 0) return std::nullopt;
-  return v;
-}
-
 json errors_json(const std::vector<domain::FieldError>& errors) {
   json out = json::array();
   for (const auto& e : errors) out.push_back({{"path", e.path}, {"message", e.message}});
@@ -106,10 +98,10 @@ web::Response MessagesApi::messages(const web::Request& req, const identity::Cal
                             {{"errors", json::array({{{"path", "?" + q.key}, {"message", "parametro ripetuto"}}})}});
       if (q.key == "non_letti" && (q.value == "true" || q.value == "false")) {
         unread_only = q.value == "true";
-      } else if (q.key == "limite" && positive_id(q.value) && *positive_id(q.value) <= 100) {
-        limit = static_cast<int>(*positive_id(q.value));
-      } else if (q.key == "prima_di" && positive_id(q.value)) {
-        before = *positive_id(q.value);
+      } else if (q.key == "limite" && web::parse_positive_id(q.value) && *web::parse_positive_id(q.value) <= 100) {
+        limit = static_cast<int>(*web::parse_positive_id(q.value));
+      } else if (q.key == "prima_di" && web::parse_positive_id(q.value)) {
+        before = *web::parse_positive_id(q.value);
       } else {
         return web::problem(400, "Parametro non valido",
                             "Parametri ammessi: non_letti=true|false, limite=1..100, prima_di=<id del messaggio>.",
@@ -129,7 +121,7 @@ web::Response MessagesApi::messages(const web::Request& req, const identity::Cal
     return web::problem(404, "Risorsa non trovata", "Operazione sui messaggi non trovata.");
   if (!req.query.empty())
     return web::problem(400, "Parametri non ammessi", "Questa operazione sui messaggi non ha parametri di query.");
-  auto id = positive_id(parts[3]);
+  auto id = web::parse_positive_id(parts[3]);
   auto m = id ? store::find_message(*deps_.db, *id) : std::nullopt;
   const bool mine = m && m->state == "ready" && std::find(subjects.begin(), subjects.end(), m->recipient) != subjects.end();
   if (parts.size() == 4) {

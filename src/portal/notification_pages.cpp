@@ -38,14 +38,6 @@ const char* const kChannels[] = {"email", "io", "sms", "webhook"};  // the inbox
 const std::set<std::string> kPreferenceFields = {"csrf", "azione", "email", "cellulare", "webhook", "servizi",
                                                  "silenzio-inizio", "silenzio-fine", "riepilogo"};
 
-std::optional<long long> positive_id(const std::string& text) {
-  if (text.empty() || text.size() > 18) return std::nullopt;
-  long long v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || p != text.data() + text.size() || v <= 0) return std::nullopt;
-  return v;
-}
-
 // Stored times are "YYYY-MM-DDTHH:MM:SS[.mmm]Z": shown as "27 novembre 2026, 10:15" (Rome).
 std::string when_label(const std::string& t) {
   auto secs = t.size() >= 19 ? domain::parse_utc(t.substr(0, 19) + "Z") : std::nullopt;
@@ -197,7 +189,7 @@ web::Response NotificationPages::inbox_page(const web::Request& req, const Sessi
   long long before = 0;
   for (const auto& q : query) {
     if (q.key == "filtro" && (q.value == "non-letti" || q.value == "tutti")) unread_only = q.value == "non-letti";
-    else if (q.key == "prima_di" && positive_id(q.value)) before = *positive_id(q.value);
+    else if (q.key == "prima_di" && web::parse_positive_id(q.value)) before = *web::parse_positive_id(q.value);
     else return error(400, "L'indirizzo contiene un parametro non valido: usa i filtri e i collegamenti della pagina.");
   }
   const auto subjects = notify::inbox_subjects(s.principal);
@@ -235,7 +227,7 @@ web::Response NotificationPages::inbox_page(const web::Request& req, const Sessi
 }
 
 web::Response NotificationPages::message_page(const web::Request& req, const Session& s, const std::string& id_text) {
-  auto id = positive_id(id_text);
+  auto id = web::parse_positive_id(id_text);
   if (!id) return error(400, "L'identificativo del messaggio non è valido: usa il collegamento dall'elenco dei messaggi.");
   if (!req.query.empty() && req.method != "POST") return error(400, "Questa pagina non accetta parametri nell'indirizzo.");
   const auto subjects = notify::inbox_subjects(s.principal);

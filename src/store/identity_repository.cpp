@@ -18,21 +18,12 @@ using nlohmann::json;
 
 namespace {
 
-std::string text_at(const soci::row& r, std::size_t i) {
-  return r.get_indicator(i) == soci::i_null ? std::string() : r.get<std::string>(i);
-}
-
 std::vector<std::string> string_list(const std::string& text) {
   if (text.empty()) return {};
   return json::parse(text).get<std::vector<std::string>>();
 }
 
 // Runs a prepared write and returns the number of rows it changed.
-long long affected(soci::statement& st) {
-  st.execute(true);
-  return st.get_affected_rows();
-}
-
 // --- row mappings --------------------------------------------------------------------------
 
 const char* const kPersonColumns = "fiscal_code, given_name, family_name, email, first_login_at, last_login_at";

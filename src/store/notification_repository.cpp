@@ -12,15 +12,6 @@ namespace au::store {
 
 namespace {
 
-std::string text_at(const soci::row& r, std::size_t i) {
-  return r.get_indicator(i) == soci::i_null ? std::string() : r.get<std::string>(i);
-}
-
-long long affected(soci::statement& st) {
-  st.execute(true);
-  return st.get_affected_rows();
-}
-
 // At most `max` code points, never cutting a UTF-8 sequence (PostgreSQL rejects invalid UTF-8).
 std::string cut(const std::string& s, std::size_t max) {
   std::size_t chars = 0;

@@ -11,15 +11,6 @@ namespace au::store {
 
 namespace {
 
-std::string text_at(const soci::row& r, std::size_t i) {
-  return r.get_indicator(i) == soci::i_null ? std::string() : r.get<std::string>(i);
-}
-
-long long affected(soci::statement& st) {
-  st.execute(true);
-  return st.get_affected_rows();
-}
-
 std::vector<Contact> contacts_on(soci::session& s, const std::string& subject) {
   std::vector<Contact> out;
   soci::rowset<soci::row> rows =

@@ -1,4 +1,5 @@
-// Reading numeric values out of a soci::row the same way on both engines (internal to store/).
+// Reading values out of a soci::row the same way on both engines, and the affected-row count of
+// a statement (internal to store/).
 //
 // The type a column comes back as depends on the engine and the expression: INTEGER is int on
 // both, COUNT(*) and identity columns are BIGINT on PostgreSQL, SQLite may describe an
@@ -11,6 +12,17 @@
 #include <string>
 
 namespace au::store {
+
+// A text column, NULL as "".
+inline std::string text_at(const soci::row& r, std::size_t i) {
+  return r.get_indicator(i) == soci::i_null ? std::string() : r.get<std::string>(i);
+}
+
+// Executes `st` once and says how many rows it changed (conditional UPDATEs: who won).
+inline long long affected(soci::statement& st) {
+  st.execute(true);
+  return st.get_affected_rows();
+}
 
 inline long long integer_at(const soci::row& r, std::size_t i) {
   switch (r.get_properties(i).get_data_type()) {

@@ -17,15 +17,6 @@ namespace au::store {
 
 namespace {
 
-std::string text_at(const soci::row& r, std::size_t i) {
-  return r.get_indicator(i) == soci::i_null ? std::string() : r.get<std::string>(i);
-}
-
-long long affected(soci::statement& st) {
-  st.execute(true);
-  return st.get_affected_rows();
-}
-
 const char* const kFeedColumns =
     "f.client_id, f.url, f.interval_seconds, f.cursor, f.last_polled_at, f.last_success_at, "
     "f.consecutive_failures, f.last_error, f.next_poll_at";

@@ -18,10 +18,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string text_at(const soci::row& r, std::size_t i) {
-  return r.get_indicator(i) == soci::i_null ? std::string() : r.get<std::string>(i);
-}
-
 std::vector<std::string> type_list(const std::string& text) {
   json j = json::parse(text, nullptr, false);
   std::vector<std::string> out;
@@ -29,11 +25,6 @@ std::vector<std::string> type_list(const std::string& text) {
   for (const auto& v : j)
     if (v.is_string()) out.push_back(v.get<std::string>());
   return out;
-}
-
-long long affected(soci::statement& st) {
-  st.execute(true);
-  return st.get_affected_rows();
 }
 
 // At most `max` characters (code points), never cutting a UTF-8 sequence (PostgreSQL rejects

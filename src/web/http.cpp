@@ -202,4 +202,15 @@ bool is_json_media_type(std::string_view content_type) {
   return true;
 }
 
+std::optional<long long> parse_positive_id(std::string_view text) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  long long v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  if (v <= 0) return std::nullopt;
+  return v;
+}
+
 }  // namespace au::web

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -91,6 +92,9 @@ using Handler = std::function<Response(const Request&)>;
 // True for "application/json" with or without parameters ("; charset=utf-8"), any case;
 // false for look-alikes such as "application/jsonx".
 bool is_json_media_type(std::string_view content_type);
+
+// A positive decimal id of at most 18 digits ("42"), nullopt for anything else ("0", "-1", "4x").
+std::optional<long long> parse_positive_id(std::string_view text);
 
 struct QueryParam { std::string key, value; };
 bool parse_query(std::string_view raw, std::vector<QueryParam>& out);

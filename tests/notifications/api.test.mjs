@@ -62,6 +62,7 @@ test('preferences: the defaults, then every choice saved and read back (the webh
     channels: { email: true, io: true, sms: true, webhook: true },
     services: {},
     quiet_hours: null,
+    daily_digest: false,
     calendar_feed_since: null,
   });
   const r = await call('PUT', '/api/v1/notification-preferences', who.preferenze, {
@@ -69,6 +70,7 @@ test('preferences: the defaults, then every choice saved and read back (the webh
     channels: { sms: false },
     services: { [SERVICE_ID]: { email: false, io: true } },
     quiet_hours: { start: '22:00', end: '07:30' },
+    daily_digest: true,
   });
   assert.equal(r.status, 200, r.body);
   assert.match(r.headers.get('cache-control') ?? '', /no-store/);
@@ -79,17 +81,20 @@ test('preferences: the defaults, then every choice saved and read back (the webh
     channels: { email: true, io: true, sms: false, webhook: true },
     services: { [SERVICE_ID]: { email: false, io: true } },
     quiet_hours: { start: '22:00', end: '07:30' },
+    daily_digest: true,
     calendar_feed_since: null,
   };
   const { webhook_secret: _, ...saved } = r.json;
   assert.deepEqual(saved, expected);
   assert.deepEqual(await prefs(who.preferenze), expected, 'read back, without the secret');
   // null removes a contact; quiet hours off.
-  const off = await call('PUT', '/api/v1/notification-preferences', who.preferenze, { contacts: { webhook: null, sms: null }, quiet_hours: null });
+  const off = await call('PUT', '/api/v1/notification-preferences', who.preferenze,
+    { contacts: { webhook: null, sms: null }, quiet_hours: null, daily_digest: false });
   assert.equal(off.status, 200, off.body);
   assert.equal(off.json.webhook_secret, undefined, 'no secret without a new webhook');
   assert.deepEqual(off.json.contacts, { email: 'altra.casella@example.org', sms: null, webhook: null });
   assert.equal(off.json.quiet_hours, null);
+  assert.equal(off.json.daily_digest, false);
 });
 
 test('preferences: 422 with the JSON path of every bad value, and nothing written', async () => {
@@ -97,6 +102,7 @@ test('preferences: 422 with the JSON path of every bad value, and nothing writte
   const put = (body) => call('PUT', '/api/v1/notification-preferences', who.preferenze, body);
   const cases = [
     [{ contacts: { email: 'non-una-email' } }, ['/contacts/email']],
+    [{ daily_digest: 'sì' }, ['/daily_digest']],
     [{ contacts: { email: 'a@b@example.org' } }, ['/contacts/email']],
     [{ contacts: { sms: '3331234567x' } }, ['/contacts/sms']],
     [{ contacts: { sms: 12345 } }, ['/contacts/sms']],
