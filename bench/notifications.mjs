@@ -477,7 +477,7 @@ function report({ json, reliability = '', command = 'bench/run.sh build --only n
   const sched = parts.filter((p) => p.part === 'scheduler');
   if (sched.length) {
     out.push('### Reminder scheduler over 1,000,000 practices (target ≤ 5 s)', '');
-    out.push('Practices bulk-inserted by the engine\'s CLI into the migrated schema (10 comuni, 30 % concluded, 10 % with an intermediary, ' +
+    out.push('Practices bulk-inserted by the engine\'s CLI into the migrated schema (10 comuni, 2 in 7 concluded, 1 in 11 with an intermediary, ' +
       '`applicant_due_date` on one of the next 365 days, legal `due_date` over ±1 year; then `ANALYZE`). *Scheduler*: the first run of ' +
       '`accesso-unico worker` (`AU_NOTIFY_THREADS=1`), from its "worker avviato" log line to its "N promemoria e M avvisi di scadenza creati" line ' +
       '(both bands × applicant/intermediary + the overdue alerts); *upper bound*: from spawning the process (startup, migrations check, catalogue) to that line. ' +

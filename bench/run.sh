@@ -282,6 +282,7 @@ if [ -z "$ONLY" ] || [ "$ONLY" = page ]; then timed page page_bench; fi
 if [ -z "$ONLY" ] || [ "$ONLY" = search ]; then timed search search_bench; fi
 if [ -z "$ONLY" ] || [ "$ONLY" = identity ]; then timed identity identity_bench; fi
 if [ -z "$ONLY" ] || [ "$ONLY" = ingest ]; then timed ingest ingest_bench; fi
+if [ -z "$ONLY" ] || [ "$ONLY" = notifications ]; then timed notifications notifications_bench; fi
 if [ "$WITH_BUILD" = 1 ]; then timed build build_bench; fi
 LOAD_END=$(loadavg)
 ELAPSED=$(( $(date +%s) - STARTED ))
@@ -306,6 +307,7 @@ keep_section() {  # a part not run this time: keep its last measurement (it carr
       build) echo "## 4. Clean build" ;;
       identity) echo "## 5. Identity (issue 3): logged-in page vs anonymous, token signatures" ;;
       ingest) echo "## 6. Practices ingest: group commit vs one transaction per event, and SIGKILL reliability" ;;
+      notifications) echo "## 7. Notifications: email throughput, the reminder scheduler, SIGKILL reliability" ;;
     esac
     echo
     echo "Not measured yet (\`bench/run.sh BUILD_DIR$([ "$1" = build ] && echo " --with-build")\`)."
@@ -592,6 +594,12 @@ EOF
     echo
   else
     keep_section ingest
+  fi
+  if [ -f "$RES/notifications.md" ]; then
+    echo "<!-- section:notifications:start -->"; cat "$RES/notifications.md"; echo
+    echo "<!-- section:notifications:end -->"; echo
+  else
+    keep_section notifications
   fi
   # Hand-written reading of the numbers (profiles, causes), kept from run to run.
   if [ -f "$OUT" ] && grep -q '<!-- section:notes:start -->' "$OUT"; then

@@ -10,6 +10,7 @@ NotificationService::NotificationService(store::Database& db, CatalogProvider ca
   FanOutSettings fs;
   fs.base_url = settings_.base_url;
   fs.email_layout = settings_.share_dir / "templates" / "email" / "layout.html";
+  fs.lease = settings_.worker.lease;  // a fan-out killed mid-batch comes back as soon as a delivery would
   std::map<std::string, channels::ChannelFactory> factories;
   // A channel without its address (or key) is not configured: its deliveries are not created.
   if (!settings_.smtp.url.empty() && !settings_.smtp.from_address.empty()) {

@@ -92,6 +92,7 @@ DeliveryRun NotificationWorker::run_once(Clock::time_point now, ChannelSet& chan
   const std::string at = store::webhook_time(now);
   const std::string lease_until = store::webhook_time(now + settings_.lease);
   auto claimed = store::claim_due_deliveries(db_, at, lease_until, settings_.batch_size);
+  const auto claimed_at = Clock::now();
   for (std::size_t i = 0; i < claimed.size(); ++i) {
     if (stopping_) {  // give the rest back at once rather than let the leases run out
       for (; i < claimed.size(); ++i)
@@ -100,7 +101,16 @@ DeliveryRun NotificationWorker::run_once(Clock::time_point now, ChannelSet& chan
     }
     // Each send moves the clock on: retry times count from when the answer came.
     const auto elapsed = Clock::now() - now;
-    switch (deliver(claimed[i], channels, now + std::max(Clock::duration::zero(), elapsed))) {
+    const auto send_at = now + std::max(Clock::duration::zero(), elapsed);
+    // One lease covers the batch, sent one after another: past half of it, a send could outlive
+    // the lease and meet another worker's copy. Renew first; if another worker already took the
+    // delivery (our lease ran out), leave it to them.
+    if (Clock::now() - claimed_at > settings_.lease / 2 &&
+        !store::renew_delivery_lease(db_, claimed[i], store::webhook_time(send_at + settings_.lease))) {
+      ++run.released;
+      continue;
+    }
+    switch (deliver(claimed[i], channels, send_at)) {
       case Result::Delivered: ++run.delivered; break;
       case Result::Retrying: ++run.retrying; break;
       case Result::Failed: ++run.failed; break;

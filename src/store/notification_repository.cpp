@@ -339,6 +339,16 @@ bool record_attempt(Database& db, const ClaimedNotification& n, const AttemptOut
   return true;
 }
 
+bool renew_delivery_lease(Database& db, ClaimedNotification& n, const std::string& lease_until) {
+  auto s = db.acquire();
+  soci::statement st = (s->prepare << "UPDATE notifications SET lease_until = :until WHERE id = :id AND status = "
+                                      "'sending' AND lease_until = :lease",
+                        soci::use(lease_until, "until"), soci::use(n.id, "id"), soci::use(n.lease_until, "lease"));
+  if (affected(st) != 1) return false;
+  n.lease_until = lease_until;
+  return true;
+}
+
 bool release_delivery(Database& db, const ClaimedNotification& n) {
   auto s = db.acquire();
   soci::statement st = (s->prepare << "UPDATE notifications SET status = CASE WHEN attempts = 0 THEN 'created' ELSE "

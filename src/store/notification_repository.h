@@ -132,6 +132,9 @@ struct AttemptOutcome {
 // One transaction: the attempt is recorded, the delivery gets its new status (conditional on
 // the lease), the contact is flagged when asked. False when the lease was lost (nothing written).
 bool record_attempt(Database& db, const ClaimedNotification& n, const AttemptOutcome& o);
+// Extends our lease to `lease_until` (the caller's copy is updated); false when it was lost
+// (another worker claimed the delivery after our lease expired): then it must not be sent.
+bool renew_delivery_lease(Database& db, ClaimedNotification& n, const std::string& lease_until);
 // Gives the lease back without an attempt (a worker stopping with claimed work).
 bool release_delivery(Database& db, const ClaimedNotification& n);
 
