@@ -16,10 +16,9 @@
 //   rx.port, rx.url ("http://127.0.0.1:PORT/hook"), rx.requests(), rx.clear(),
 //   rx.respondWith({ status, delayMs, retryAfter }), await rx.stop()
 // stop() answers nothing more: requests still waiting out their delay are cut.
-import { realpathSync } from 'node:fs';
 import http from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { readBody, isMain } from '../../tools/stand-ins/http-helpers.mjs';
 
 const MAX_BODY_BYTES = 1 << 20;
 
@@ -27,24 +26,6 @@ function sendJson(res, status, body) {
   const text = body === undefined ? '' : JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
-}
-
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    let size = 0;
-    req.on('data', (c) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 export async function startWebhookReceiver({ status = 204, delayMs = 0, retryAfter, port = 0, host = '127.0.0.1' } = {}) {
@@ -58,7 +39,7 @@ export async function startWebhookReceiver({ status = 204, delayMs = 0, retryAft
   const server = http.createServer(async (req, res) => {
     const path = new URL(req.url, 'http://receiver').pathname;
     try {
-      const body = await readBody(req);
+      const body = await readBody(req, MAX_BODY_BYTES);
       if (path === '/__admin/requests') {
         if (req.method === 'GET') return sendJson(res, 200, state.requests);
         if (req.method === 'DELETE') {
@@ -111,15 +92,7 @@ export async function startWebhookReceiver({ status = 204, delayMs = 0, retryAft
   };
 }
 
-function isMain() {
-  try {
-    return process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isMain(import.meta.url)) {
   const { values } = parseArgs({
     options: { port: { type: 'string' }, status: { type: 'string' }, 'delay-ms': { type: 'string' } },
   });

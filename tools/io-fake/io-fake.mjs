@@ -44,10 +44,10 @@
 //   io.setProfile(cf, allowed), io.removeProfile(cf), io.fault(status, count, retryAfter, detail?),
 //   await io.stop()
 import crypto from 'node:crypto';
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { readBody, parseJson, isMain } from '../stand-ins/http-helpers.mjs';
 
 export const FISCAL_CODE = /^[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$/;
 const BASE = '/api/v1';
@@ -165,32 +165,6 @@ function send(res, status, body, headers = {}) {
 
 const problem = (status, title, detail) => ({ type: 'about:blank', title, status, detail });
 
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    let size = 0;
-    req.on('data', (c) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function parseJson(text) {
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false };
-  }
-}
-
 export async function startIoFake({ key, profiles = {}, port = 0, host = '127.0.0.1' } = {}) {
   if (!key) throw new Error('io-fake: serve la chiave (key)');
   const state = {
@@ -216,7 +190,7 @@ export async function startIoFake({ key, profiles = {}, port = 0, host = '127.0.
     } else if (path.startsWith('/__admin/profiles/')) {
       const cf = decodeURIComponent(path.slice('/__admin/profiles/'.length));
       if (req.method === 'PUT') {
-        const body = parseJson(await readBody(req));
+        const body = parseJson(await readBody(req, MAX_BODY_BYTES));
         if (!body.ok || !isObject(body.value) || typeof body.value.sender_allowed !== 'boolean') {
           return send(res, 400, problem(400, 'Invalid profile', 'expected {"sender_allowed": boolean}'));
         }
@@ -231,7 +205,7 @@ export async function startIoFake({ key, profiles = {}, port = 0, host = '127.0.
       state.fault = null;
       return send(res, 204);
     } else if (path === '/__admin/faults' && req.method === 'POST') {
-      const body = parseJson(await readBody(req));
+      const body = parseJson(await readBody(req, MAX_BODY_BYTES));
       const f = body.ok && isObject(body.value) ? body.value : null;
       if (!f || !Number.isInteger(f.status) || f.status < 100 || f.status > 599) {
         return send(res, 400, problem(400, 'Invalid fault', 'expected {"status": 429, "count": 1, "retry_after": 5}'));
@@ -252,7 +226,7 @@ export async function startIoFake({ key, profiles = {}, port = 0, host = '127.0.
   }
 
   async function submitMessage(req, res, pathFiscalCode) {
-    const body = parseJson(await readBody(req));
+    const body = parseJson(await readBody(req, MAX_BODY_BYTES));
     if (!body.ok) return send(res, 400, problem(400, 'Invalid NewMessage', 'the request body is not JSON'));
     let fiscalCode;
     try {
@@ -295,7 +269,7 @@ export async function startIoFake({ key, profiles = {}, port = 0, host = '127.0.
     let m;
     if (rest === '/profiles') {
       if (req.method !== 'POST') return send(res, 405, problem(405, 'Method not allowed', `${req.method} ${path}`));
-      const body = parseJson(await readBody(req));
+      const body = parseJson(await readBody(req, MAX_BODY_BYTES));
       const cf = body.ok && isObject(body.value) ? body.value.fiscal_code : undefined;
       return profileAnswer(res, cf);
     }
@@ -376,15 +350,7 @@ export async function startIoFake({ key, profiles = {}, port = 0, host = '127.0.
   };
 }
 
-function isMain() {
-  try {
-    return process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isMain(import.meta.url)) {
   const { values } = parseArgs({
     options: { key: { type: 'string' }, port: { type: 'string' }, profiles: { type: 'string' } },
   });

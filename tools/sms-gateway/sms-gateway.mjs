@@ -35,10 +35,9 @@
 //   gw.port, gw.url ("http://127.0.0.1:PORT/v1/sms"), gw.messages(), gw.calls(), gw.clear(),
 //   gw.fault(status, count, retryAfter), await gw.stop()
 import crypto from 'node:crypto';
-import { realpathSync } from 'node:fs';
 import http from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { readBody, parseJson, isMain } from '../stand-ins/http-helpers.mjs';
 
 const SEND_PATH = '/v1/sms';
 const MAX_BODY_BYTES = 64 * 1024;
@@ -53,32 +52,6 @@ function send(res, status, body, headers = {}) {
   res.end(text);
 }
 const error = (code, message) => ({ code, message });
-
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    let size = 0;
-    req.on('data', (c) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function parseJson(text) {
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false };
-  }
-}
 
 // "" when the request is acceptable, else [status, code, message].
 function problemOf(body) {
@@ -121,7 +94,7 @@ export async function startSmsGateway({ token, port = 0, host = '127.0.0.1' } = 
       state.fault = null;
       return send(res, 204);
     } else if (path === '/__admin/faults' && req.method === 'POST') {
-      const body = parseJson(await readBody(req));
+      const body = parseJson(await readBody(req, MAX_BODY_BYTES));
       const f = body.ok && isObject(body.value) ? body.value : null;
       if (!f || !Number.isInteger(f.status) || f.status < 100 || f.status > 599) {
         return send(res, 400, error('invalid_fault', 'expected {"status": 429, "count": 1, "retry_after": 5}'));
@@ -147,7 +120,7 @@ export async function startSmsGateway({ token, port = 0, host = '127.0.0.1' } = 
     if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) {
       return send(res, 400, error('invalid_idempotency_key', 'Idempotency-Key: 1-255 printable ASCII characters'));
     }
-    const raw = await readBody(req);
+    const raw = await readBody(req, MAX_BODY_BYTES);
     const body = parseJson(raw);
     if (!body.ok) return send(res, 400, error('invalid_json', 'the body is not JSON'));
     const p = problemOf(body.value);
@@ -212,15 +185,7 @@ export async function startSmsGateway({ token, port = 0, host = '127.0.0.1' } = 
   };
 }
 
-function isMain() {
-  try {
-    return process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isMain(import.meta.url)) {
   const { values } = parseArgs({ options: { token: { type: 'string' }, port: { type: 'string' } } });
   if (!values.token) {
     console.error('uso: node tools/sms-gateway/sms-gateway.mjs --token TOKEN [--port N]');
