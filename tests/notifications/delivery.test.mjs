@@ -351,10 +351,9 @@ test('App IO answering 429 then 500: retried, then delivered once', async () => 
   const opened = await waitForMessage(who.cittadino, 'pratica-aperta', (x) => x.practice_id === p.id);
   await allDelivered(who.cittadino, opened.id, ['io']);
   hub.io.clear();
-  hub.io.fault(429, 1, 1); // Retry-After: 1 s, so the 500 below is armed before the retry
+  hub.io.fault(429, 1, 1); // Retry-After: 1 s
+  hub.io.fault(500, 1); // queued: the retry after the 429 gets it
   const m = await officeMessage(who.cittadino, p, 'Avviso con App IO in difficoltà.');
-  await waitFor('the 429', () => hub.io.calls().some((c) => c.status === 429));
-  hub.io.fault(500, 1);
   const io = await waitForDelivery(who.cittadino, m.id, 'io', (d) => d.status === 'delivered', { timeout: 30_000 });
   assert.equal(io.attempts, 3, '429, 500, then delivered');
   assert.deepEqual(hub.io.calls().map((c) => c.status), [429, 500, 200, 201], 'the calls IO saw');

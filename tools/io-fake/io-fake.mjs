@@ -34,8 +34,9 @@
 //   GET|DELETE /__admin/calls           IO calls received: [{method, path, status}] | forget them
 //   PUT|DELETE /__admin/profiles/{cf}   {"sender_allowed": bool} | remove the profile
 //   POST /__admin/faults {"status": 429|500|..., "count": N, "retry_after": S?, "detail": "..."?}
-//        the next N authenticated IO calls answer that status (ProblemJson; Retry-After when given)
-//   DELETE /__admin/faults             cancel a pending fault
+//        the next N authenticated IO calls answer that status (ProblemJson; Retry-After when given);
+//        faults queue up: a second POST applies once the first is used up (429 then 500, no race)
+//   DELETE /__admin/faults             cancel the pending faults
 //
 // In-process use (Node tests):
 //   import { startIoFake } from '../../tools/io-fake/io-fake.mjs';
@@ -171,8 +172,12 @@ export async function startIoFake({ key, profiles = {}, port = 0, host = '127.0.
     profiles: new Map(Object.entries(profiles).map(([cf, p]) => [cf, { sender_allowed: Boolean(p?.sender_allowed) }])),
     messages: [],
     calls: [],
-    fault: null, // {status, count, retryAfter, detail}
+    faults: [], // queued {status, count, retryAfter, detail}, the first applies
   };
+
+  function queueFault(status, count, retryAfter, detail) {
+    if (count > 0) state.faults.push({ status, count, retryAfter, detail });
+  }
 
   async function admin(req, res, path) {
     if (path === '/__admin/messages') {
@@ -202,7 +207,7 @@ export async function startIoFake({ key, profiles = {}, port = 0, host = '127.0.
         return send(res, 204);
       }
     } else if (path === '/__admin/faults' && req.method === 'DELETE') {
-      state.fault = null;
+      state.faults = [];
       return send(res, 204);
     } else if (path === '/__admin/faults' && req.method === 'POST') {
       const body = parseJson(await readBody(req, MAX_BODY_BYTES));
@@ -210,7 +215,7 @@ export async function startIoFake({ key, profiles = {}, port = 0, host = '127.0.
       if (!f || !Number.isInteger(f.status) || f.status < 100 || f.status > 599) {
         return send(res, 400, problem(400, 'Invalid fault', 'expected {"status": 429, "count": 1, "retry_after": 5}'));
       }
-      state.fault = { status: f.status, count: Number.isInteger(f.count) ? f.count : 1, retryAfter: f.retry_after, detail: f.detail };
+      queueFault(f.status, Number.isInteger(f.count) ? f.count : 1, f.retry_after, f.detail);
       return send(res, 204);
     }
     return send(res, 404, problem(404, 'Not found', `no admin operation ${req.method} ${path}`));
@@ -259,9 +264,9 @@ export async function startIoFake({ key, profiles = {}, port = 0, host = '127.0.
     if (req.headers['ocp-apim-subscription-key'] !== key) {
       return send(res, 401, problem(401, 'Unauthorized', 'Access denied due to missing or invalid subscription key.'));
     }
-    if (state.fault && state.fault.count > 0) {
-      const f = state.fault;
-      if (--f.count === 0) state.fault = null;
+    if (state.faults.length > 0) {
+      const f = state.faults[0];
+      if (--f.count <= 0) state.faults.shift();
       const headers = f.retryAfter !== undefined ? { 'Retry-After': String(f.retryAfter) } : {};
       return send(res, f.status, problem(f.status, http.STATUS_CODES[f.status] ?? 'Fault', f.detail ?? 'injected fault'), headers);
     }
@@ -335,13 +340,11 @@ export async function startIoFake({ key, profiles = {}, port = 0, host = '127.0.
     clear: () => {
       state.messages = [];
       state.calls = [];
-      state.fault = null;
+      state.faults = [];
     },
     setProfile: (cf, allowed) => state.profiles.set(cf, { sender_allowed: Boolean(allowed) }),
     removeProfile: (cf) => state.profiles.delete(cf),
-    fault: (status, count = 1, retryAfter = undefined, detail = undefined) => {
-      state.fault = { status, count, retryAfter, detail };
-    },
+    fault: (status, count = 1, retryAfter = undefined, detail = undefined) => queueFault(status, count, retryAfter, detail),
     stop: () =>
       new Promise((resolve) => {
         server.close(() => resolve());
