@@ -167,10 +167,15 @@ void require_unsubscribe_url(std::string_view url) {
       throw std::invalid_argument("unsubscribe_url: contains characters not allowed in a URL");
 }
 
+// A boundary only has to be absent from the parts (quoted-printable never produces "=_"):
+// no need for the system's entropy per message.
 std::string random_boundary() {
-  std::random_device rd;
+  thread_local std::mt19937_64 rng{std::random_device{}()};
   std::string out = "=_au_";
-  for (int i = 0; i < 32; ++i) out += kHex[rd() & 15];
+  for (int i = 0; i < 2; ++i) {
+    const std::uint64_t bits = rng();
+    for (int j = 0; j < 16; ++j) out += kHex[(bits >> (4 * j)) & 15];
+  }
   return out;
 }
 

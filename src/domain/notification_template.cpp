@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <set>
+#include <unordered_map>
 
 #include "domain/io_message.h"
 
@@ -334,14 +336,39 @@ std::string strip_standalone_lines(std::string_view source) {
   return out;
 }
 
+// A template parsed once per thread: the fan-out renders the same few templates for every
+// message, and parsing was a tenth of its CPU. Null when the source is not a usable template.
+// Per thread because a kainjow template is not safe to render from two threads at once.
+using ParsedTemplates = std::unordered_map<std::string, std::unique_ptr<mu::mustache>>;
+
+ParsedTemplates& parsed_templates() {
+  thread_local ParsedTemplates cache;
+  return cache;
+}
+
+mu::mustache* parsed_template(const std::string& source) {
+  constexpr std::size_t kMaxCached = 256;  // templates are versioned, not made per message
+  auto& cache = parsed_templates();
+  if (auto it = cache.find(source); it != cache.end()) return it->second.get();
+  if (cache.size() >= kMaxCached) cache.clear();
+  std::unique_ptr<mu::mustache> tmpl;
+  if (!scan(source, nullptr, false).structural) {
+    tmpl = std::make_unique<mu::mustache>(strip_standalone_lines(source));
+    if (!tmpl->is_valid()) tmpl.reset();
+  }
+  return cache.emplace(source, std::move(tmpl)).first->second.get();
+}
+
 std::string render_part(const std::string& source, const mu::data& data,
                         const std::function<std::string(const std::string&)>& escape) {
-  if (scan(source, nullptr, false).structural) return "";
-  mu::mustache tmpl{strip_standalone_lines(source)};
-  if (!tmpl.is_valid()) return "";
-  tmpl.set_custom_escape(escape);
-  std::string out = tmpl.render(data);
-  if (!tmpl.is_valid()) return "";
+  mu::mustache* tmpl = parsed_template(source);
+  if (!tmpl) return "";
+  tmpl->set_custom_escape(escape);
+  std::string out = tmpl->render(data);
+  if (!tmpl->is_valid()) {
+    parsed_templates().erase(source);  // a failed render leaves the parsed template unusable
+    return "";
+  }
   std::erase(out, kStandaloneMark);  // also from values: a control character with no use in a message
   return out;
 }

@@ -98,15 +98,27 @@ FanOut::FanOut(store::Database& db, TemplateLibrary& templates, CatalogProvider 
 int FanOut::run_once(Clock::time_point now) {
   const std::string at = store::webhook_time(now);
   const std::string lease_until = store::webhook_time(now + settings_.lease);
-  int ready = 0;
-  for (const auto& m : store::claim_pending_messages(db_, at, lease_until, settings_.batch_size)) {
+  const auto claimed = store::claim_pending_messages(db_, at, lease_until, settings_.batch_size);
+  if (claimed.empty()) return 0;
+  std::vector<std::string> recipients;
+  for (const auto& m : claimed) recipients.push_back(m.recipient);
+  auto profiles = store::recipient_profiles(db_, recipients);
+  std::vector<store::FannedOutMessage> batch;
+  for (const auto& m : claimed) {
     try {
-      fan_out(m, lease_until, now);
-      ++ready;
+      batch.push_back(render(m, profiles[m.recipient], now));
     } catch (const std::exception& e) {
       // The lease expires and another run tries again; the message id is not personal data.
       spdlog::error("notifiche: messaggio {} non preparato: {}", m.id, e.what());
     }
+  }
+  int ready = 0;
+  const auto stored = store::complete_fanouts(db_, batch, lease_until, at);
+  for (std::size_t i = 0; i < stored.size(); ++i) {
+    if (stored[i])
+      ++ready;
+    else
+      spdlog::warn("notifiche: messaggio {} già preso da un altro processo", batch[i].id);
   }
   return ready;
 }
@@ -160,7 +172,14 @@ std::string FanOut::email_html(const std::string& subject, const std::string& ma
   std::string content = html ? html : "";
   std::free(html);
   if (layout_.empty()) return content;
-  kainjow::mustache::mustache tmpl(layout_);
+  // Parsed once per thread (a kainjow template is not safe to render from two threads at once).
+  thread_local std::string parsed_source;
+  thread_local std::unique_ptr<kainjow::mustache::mustache> parsed;
+  if (!parsed || parsed_source != layout_) {
+    parsed = std::make_unique<kainjow::mustache::mustache>(layout_);
+    parsed_source = layout_;
+  }
+  kainjow::mustache::mustache& tmpl = *parsed;
   kainjow::mustache::data d;
   d.set("subject", subject);
   d.set("content", content);
@@ -169,9 +188,9 @@ std::string FanOut::email_html(const std::string& subject, const std::string& ma
   return tmpl.render(d);
 }
 
-void FanOut::fan_out(const store::MessageRecord& m, const std::string& lease_until, Clock::time_point now) {
+store::FannedOutMessage FanOut::render(const store::MessageRecord& m, store::RecipientProfile who,
+                                       Clock::time_point now) {
   const std::string at = store::webhook_time(now);
-  auto who = store::recipient_profile(db_, m.recipient);
   // The email address given at login is the default contact; as a contact row it can be flagged
   // by a bounce like any other.
   if (settings_.channels.email && !who.login_email.empty() &&
@@ -271,8 +290,7 @@ void FanOut::fan_out(const store::MessageRecord& m, const std::string& lease_unt
       out.push_back(std::move(d));
     }
   }
-  if (!store::complete_fanout(db_, m, lease_until, inbox.subject, inbox.body, inbox_version, out, at))
-    spdlog::warn("notifiche: messaggio {} già preso da un altro processo", m.id);
+  return store::FannedOutMessage{m.id, inbox.subject, inbox.body, inbox_version, std::move(out)};
 }
 
 }  // namespace au::notify

@@ -2,7 +2,8 @@
 // come it reads the recipient's profile (name, contacts, preferences, quiet hours), fills the
 // personalisation (practice, ente, service, deadline), renders the inbox text and, for every
 // channel the recipient can be reached on and has not switched off, the channel's template,
-// and stores all of it in one transaction (store::complete_fanout). The inbox always works: a
+// and stores a whole batch of messages in one transaction (store::complete_fanouts: one commit
+// per batch, the cost that limits throughput on SQLite). The inbox always works: a
 // person with no channel at all still gets the message there.
 //
 // Channel rules (why): App IO only for a person's fiscal code, and never for a `comunicazione`
@@ -62,7 +63,10 @@ class FanOut {
                            std::chrono::system_clock::time_point now) const;
 
  private:
-  void fan_out(const store::MessageRecord& m, const std::string& lease_until, std::chrono::system_clock::time_point now);
+  // The message rendered for every channel its recipient `who` gets it on (nothing is written
+  // but the login email as a default contact).
+  store::FannedOutMessage render(const store::MessageRecord& m, store::RecipientProfile who,
+                                 std::chrono::system_clock::time_point now);
   std::string email_html(const std::string& subject, const std::string& markdown, const std::string& unsubscribe_url) const;
 
   store::Database& db_;

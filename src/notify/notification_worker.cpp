@@ -52,7 +52,8 @@ NotificationWorker::NotificationWorker(store::Database& db, FanOut& fanout, Remi
       fanout_(fanout),
       scheduler_(scheduler),
       factories_(std::move(factories)),
-      settings_(std::move(settings)) {}
+      settings_(std::move(settings)),
+      journal_(db) {}
 
 NotificationWorker::~NotificationWorker() { stop(); }
 
@@ -176,7 +177,7 @@ NotificationWorker::Result NotificationWorker::deliver(const store::ClaimedNotif
       break;
     case channels::SendOutcome::TechnicalFailure: o.status = "technical-failure"; break;
   }
-  if (!store::record_attempt(db_, n, o)) {
+  if (!journal_.record(n, o)) {
     spdlog::warn("notifiche: esito della consegna {} non registrato: lease scaduta", n.id);
     return Result::Released;
   }

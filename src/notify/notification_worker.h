@@ -11,7 +11,8 @@
 //                       that it stays temporary-failure with no next attempt, and the reason
 //   PermanentFailure -> permanent-failure, the address is flagged (skipped until changed)
 //   TechnicalFailure -> technical-failure (our side: content, configuration)
-// Every attempt is recorded (notification_attempts) with the worker's id.
+// Every attempt is recorded (notification_attempts) with the worker's id, before the thread
+// sends anything else (notify/attempt_journal.h: group commit across the threads).
 // Never logged: addresses, content, secrets; only ids, channels, outcomes.
 #pragma once
 
@@ -27,6 +28,7 @@
 
 #include "channels/channel.h"
 #include "domain/delivery_policy.h"
+#include "notify/attempt_journal.h"
 #include "notify/fanout.h"
 #include "notify/reminder_scheduler.h"
 #include "store/database.h"
@@ -95,6 +97,7 @@ class NotificationWorker {
   ReminderScheduler& scheduler_;
   std::map<std::string, channels::ChannelFactory> factories_;
   WorkerSettings settings_;
+  AttemptJournal journal_;  // outcomes of all threads, committed together
   std::vector<std::thread> threads_;
   std::mutex mutex_;
   std::condition_variable cv_;

@@ -26,6 +26,17 @@ std::string skip_locked(const Database& db) {
   return db.engine() == Engine::Postgresql ? " FOR UPDATE SKIP LOCKED" : "";
 }
 
+// A claim reads its queue in index order and stops after the batch. PostgreSQL plans it from
+// statistics taken when the queue was quiet (few rows due, or none yet after a bulk send): then it
+// reads every due row and sorts them, on every claim (40 ms a claim with 20,000 due, 8 ms on
+// average over a run). Without sorts and bitmap scans, for this transaction only, what is left is
+// the in-order index scan, whatever the statistics say. SQLite already reads in index order.
+void claim_in_index_order(soci::session& s, const Database& db) {
+  if (db.engine() != Engine::Postgresql) return;
+  s << "SET LOCAL enable_sort = off";
+  s << "SET LOCAL enable_bitmapscan = off";
+}
+
 const char* const kMessageColumns =
     "id, dedup_key, recipient, kind, practice_id, service_id, ente_id, bulk_id, fields, due_date, send_at, state, "
     "subject, body, template_version, read_at, created_at";
@@ -76,17 +87,6 @@ DeliveryRecord delivery_from(const soci::row& r) {
 }
 
 // ":s0, :s1, ..." and the binds for a list of texts (IN clauses).
-std::string placeholders(const char* prefix, std::size_t n) {
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) out += (i ? ", :" : ":") + std::string(prefix) + std::to_string(i);
-  return out;
-}
-
-void bind_list(soci::statement& st, const char* prefix, const std::vector<std::string>& values) {
-  for (std::size_t i = 0; i < values.size(); ++i)
-    st.exchange(soci::use(values[i], std::string(prefix) + std::to_string(i)));
-}
-
 }  // namespace
 
 // --- messages ----------------------------------------------------------------------------------
@@ -115,44 +115,77 @@ std::vector<MessageRecord> claim_pending_messages(Database& db, const std::strin
   if (limit == 0) return out;
   auto s = db.acquire();
   const int n = static_cast<int>(limit);
-  soci::rowset<soci::row> rows =
-      (s->prepare << "UPDATE messages SET lease_until = :until WHERE id IN (SELECT id FROM messages WHERE state = "
-                     "'pending' AND send_at <= :now AND lease_until < :now2 ORDER BY send_at, id LIMIT :n" +
-                         skip_locked(db) + ") RETURNING " + kMessageColumns,
-       soci::use(lease_until, "until"), soci::use(now, "now"), soci::use(now, "now2"), soci::use(n, "n"));
-  for (const auto& r : rows) out.push_back(message_from(r));
+  soci::transaction tx(*s);
+  claim_in_index_order(*s, db);
+  {  // the statement ends before the commit
+    soci::row r;
+    soci::statement st(*s);
+    st.alloc();
+    st.exchange(soci::use(lease_until, "until"));
+    st.exchange(soci::use(now, "now"));
+    st.exchange(soci::use(now, "now2"));
+    st.exchange(soci::use(n, "n"));
+    st.exchange(soci::into(r));
+    st.prepare("UPDATE messages SET lease_until = :until WHERE id IN (SELECT id FROM messages WHERE state = 'pending' "
+               "AND send_at <= :now AND lease_until < :now2 ORDER BY send_at, id LIMIT :n" +
+                   skip_locked(db) + ") RETURNING " + kMessageColumns,
+               kRunOnce);
+    st.define_and_bind();
+    st.execute(false);
+    while (st.fetch()) out.push_back(message_from(r));
+  }
+  tx.commit();
   return out;
+}
+
+std::vector<bool> complete_fanouts(Database& db, const std::vector<FannedOutMessage>& batch,
+                                   const std::string& lease_until, const std::string& now) {
+  std::vector<bool> stored(batch.size(), false);
+  if (batch.empty()) return stored;
+  auto s = db.acquire();
+  soci::transaction tx(*s);
+  // Each statement is prepared once for the batch and executed per row with the values of the
+  // variables it is bound to (on PostgreSQL a statement costs a PREPARE and a DEALLOCATE).
+  long long id = 0;
+  std::string subject, body;
+  int version = 0;
+  NewDelivery d;
+  soci::statement mark = statement_for_rows(*s,
+                                            "UPDATE messages SET state = 'ready', subject = :s, body = :b, "
+                                            "template_version = :v, lease_until = '' WHERE id = :id AND state = "
+                                            "'pending' AND lease_until = :lease",
+                                            soci::use(subject, "s"), soci::use(body, "b"), soci::use(version, "v"),
+                                            soci::use(id, "id"), soci::use(lease_until, "lease"));
+  soci::statement insert = statement_for_rows(
+      *s,
+      "INSERT INTO notifications (message_id, channel, address, status, idempotency_key, template_version, subject, "
+      "body, html, due_date, unsubscribe_token, next_attempt_at, reason, created_at, updated_at) VALUES (:m, :ch, "
+      ":a, :st, :k, :v, :s, :b, :h, :d, :u, :next, :r, :c, :up) ON CONFLICT DO NOTHING",
+       soci::use(id, "m"), soci::use(d.channel, "ch"), soci::use(d.address, "a"), soci::use(d.status, "st"),
+       soci::use(d.idempotency_key, "k"), soci::use(d.template_version, "v"), soci::use(d.subject, "s"),
+       soci::use(d.body, "b"), soci::use(d.html, "h"), soci::use(d.due_date, "d"), soci::use(d.unsubscribe_token, "u"),
+       soci::use(d.next_attempt_at, "next"), soci::use(d.reason, "r"), soci::use(now, "c"), soci::use(now, "up"));
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    id = batch[i].id;
+    subject = batch[i].subject;
+    body = batch[i].body;
+    version = batch[i].template_version;
+    if (affected(mark) != 1) continue;  // another worker has it now: its deliveries are its own
+    for (const auto& delivery : batch[i].deliveries) {
+      d = delivery;
+      insert.execute(true);
+    }
+    stored[i] = true;
+  }
+  tx.commit();
+  return stored;
 }
 
 bool complete_fanout(Database& db, const MessageRecord& m, const std::string& lease_until, const std::string& subject,
                      const std::string& body, int template_version, const std::vector<NewDelivery>& deliveries,
                      const std::string& now) {
-  auto s = db.acquire();
-  soci::transaction tx(*s);
-  const long long id = m.id;
-  {
-    soci::statement st = (s->prepare << "UPDATE messages SET state = 'ready', subject = :s, body = :b, "
-                                        "template_version = :v, lease_until = '' WHERE id = :id AND state = 'pending' "
-                                        "AND lease_until = :lease",
-                          soci::use(subject, "s"), soci::use(body, "b"), soci::use(template_version, "v"),
-                          soci::use(id, "id"), soci::use(lease_until, "lease"));
-    if (affected(st) != 1) {
-      tx.rollback();
-      return false;
-    }
-  }
-  for (const auto& d : deliveries) {
-    *s << "INSERT INTO notifications (message_id, channel, address, status, idempotency_key, template_version, "
-          "subject, body, html, due_date, unsubscribe_token, next_attempt_at, reason, created_at, updated_at) VALUES "
-          "(:m, :ch, :a, :st, :k, :v, :s, :b, :h, :d, :u, :next, :r, :c, :up) ON CONFLICT DO NOTHING",
-        soci::use(id, "m"), soci::use(d.channel, "ch"), soci::use(d.address, "a"), soci::use(d.status, "st"),
-        soci::use(d.idempotency_key, "k"), soci::use(d.template_version, "v"), soci::use(d.subject, "s"),
-        soci::use(d.body, "b"), soci::use(d.html, "h"), soci::use(d.due_date, "d"),
-        soci::use(d.unsubscribe_token, "u"), soci::use(d.next_attempt_at, "next"), soci::use(d.reason, "r"),
-        soci::use(now, "c"), soci::use(now, "up");
-  }
-  tx.commit();
-  return true;
+  return complete_fanouts(db, {FannedOutMessage{m.id, subject, body, template_version, deliveries}}, lease_until,
+                          now)[0];
 }
 
 // --- the inbox -----------------------------------------------------------------------------------
@@ -273,70 +306,89 @@ std::vector<ClaimedNotification> claim_due_deliveries(Database& db, const std::s
       channel_filter + " ORDER BY next_attempt_at LIMIT :n" + skip_locked(db) +
       ") RETURNING id, message_id, channel, address, idempotency_key, subject, body, html, due_date, "
       "unsubscribe_token, attempts, first_attempt_at";
-  soci::row r;
-  soci::statement st(*s);
-  st.alloc();
-  st.exchange(soci::use(lease_until, "until"));
-  st.exchange(soci::use(now, "now"));
-  st.exchange(soci::use(now, "now2"));
-  bind_list(st, "c", channels);
-  st.exchange(soci::use(n, "n"));
-  st.exchange(soci::into(r));
-  st.prepare(sql);
-  st.define_and_bind();
-  st.execute(false);
-  while (st.fetch()) {
-    ClaimedNotification c;
-    c.id = integer_at(r, 0);
-    c.message_id = integer_at(r, 1);
-    c.channel = text_at(r, 2);
-    c.address = text_at(r, 3);
-    c.idempotency_key = text_at(r, 4);
-    c.subject = text_at(r, 5);
-    c.body = text_at(r, 6);
-    c.html = text_at(r, 7);
-    c.due_date = text_at(r, 8);
-    c.unsubscribe_token = text_at(r, 9);
-    c.attempts = static_cast<int>(integer_at(r, 10));
-    c.first_attempt_at = text_at(r, 11);
-    c.lease_until = lease_until;
-    out.push_back(std::move(c));
+  soci::transaction tx(*s);
+  claim_in_index_order(*s, db);
+  {  // the statement ends before the commit
+    soci::row r;
+    soci::statement st(*s);
+    st.alloc();
+    st.exchange(soci::use(lease_until, "until"));
+    st.exchange(soci::use(now, "now"));
+    st.exchange(soci::use(now, "now2"));
+    bind_list(st, "c", channels);
+    st.exchange(soci::use(n, "n"));
+    st.exchange(soci::into(r));
+    st.prepare(sql, kRunOnce);
+    st.define_and_bind();
+    st.execute(false);
+    while (st.fetch()) {
+      ClaimedNotification c;
+      c.id = integer_at(r, 0);
+      c.message_id = integer_at(r, 1);
+      c.channel = text_at(r, 2);
+      c.address = text_at(r, 3);
+      c.idempotency_key = text_at(r, 4);
+      c.subject = text_at(r, 5);
+      c.body = text_at(r, 6);
+      c.html = text_at(r, 7);
+      c.due_date = text_at(r, 8);
+      c.unsubscribe_token = text_at(r, 9);
+      c.attempts = static_cast<int>(integer_at(r, 10));
+      c.first_attempt_at = text_at(r, 11);
+      c.lease_until = lease_until;
+      out.push_back(std::move(c));
+    }
   }
+  tx.commit();
   return out;
 }
 
-bool record_attempt(Database& db, const ClaimedNotification& n, const AttemptOutcome& o) {
+std::vector<bool> record_attempts(Database& db, const std::vector<AttemptRecord>& attempts) {
+  std::vector<bool> recorded(attempts.size(), false);
+  if (attempts.empty()) return recorded;
   auto s = db.acquire();
   soci::transaction tx(*s);
-  const std::string reason = cut(o.reason, 300);
-  const std::string ref = cut(o.provider_ref, 200);
-  {
-    soci::statement st =
-        (s->prepare << "UPDATE notifications SET status = :st, attempts = attempts + 1, next_attempt_at = :next, "
-                       "lease_until = '', first_attempt_at = CASE WHEN first_attempt_at = '' THEN :started ELSE "
-                       "first_attempt_at END, provider_ref = :ref, reason = :reason, updated_at = :at WHERE id = :id "
-                       "AND status = 'sending' AND lease_until = :lease",
-         soci::use(o.status, "st"), soci::use(o.next_attempt_at, "next"), soci::use(o.started_at, "started"),
-         soci::use(ref, "ref"), soci::use(reason, "reason"), soci::use(o.finished_at, "at"), soci::use(n.id, "id"),
-         soci::use(n.lease_until, "lease"));
-    if (affected(st) != 1) {
-      tx.rollback();
-      return false;
+  // Prepared once for the batch, executed per attempt with the values of the bound variables.
+  ClaimedNotification n;
+  AttemptOutcome o;
+  std::string reason, ref;
+  int attempt = 0;
+  soci::statement mark = statement_for_rows(
+      *s,
+      "UPDATE notifications SET status = :st, attempts = attempts + 1, next_attempt_at = :next, lease_until = '', "
+      "first_attempt_at = CASE WHEN first_attempt_at = '' THEN :started ELSE first_attempt_at END, provider_ref = "
+      ":ref, reason = :reason, updated_at = :at WHERE id = :id AND status = 'sending' AND lease_until = :lease",
+       soci::use(o.status, "st"), soci::use(o.next_attempt_at, "next"), soci::use(o.started_at, "started"),
+       soci::use(ref, "ref"), soci::use(reason, "reason"), soci::use(o.finished_at, "at"), soci::use(n.id, "id"),
+       soci::use(n.lease_until, "lease"));
+  soci::statement insert = statement_for_rows(
+      *s,
+      "INSERT INTO notification_attempts (notification_id, attempt, worker, started_at, finished_at, outcome, detail) "
+      "VALUES (:id, :a, :w, :s, :f, :o, :d)",
+       soci::use(n.id, "id"), soci::use(attempt, "a"), soci::use(o.worker, "w"), soci::use(o.started_at, "s"),
+       soci::use(o.finished_at, "f"), soci::use(o.status, "o"), soci::use(reason, "d"));
+  for (std::size_t i = 0; i < attempts.size(); ++i) {
+    n = *attempts[i].delivery;
+    o = *attempts[i].outcome;
+    reason = cut(o.reason, 300);
+    ref = cut(o.provider_ref, 200);
+    attempt = n.attempts + 1;
+    if (affected(mark) != 1) continue;  // the lease was lost: the attempt belongs to nobody
+    insert.execute(true);
+    if (o.flag_address && n.channel != "io") {
+      *s << "UPDATE notification_contacts SET invalid_at = :at, invalid_reason = :r WHERE channel = :ch AND "
+            "address = :a AND subject = (SELECT recipient FROM messages WHERE id = :m)",
+          soci::use(o.finished_at, "at"), soci::use(reason, "r"), soci::use(n.channel, "ch"),
+          soci::use(n.address, "a"), soci::use(n.message_id, "m");
     }
-  }
-  const int attempt = n.attempts + 1;
-  *s << "INSERT INTO notification_attempts (notification_id, attempt, worker, started_at, finished_at, outcome, "
-        "detail) VALUES (:id, :a, :w, :s, :f, :o, :d)",
-      soci::use(n.id, "id"), soci::use(attempt, "a"), soci::use(o.worker, "w"), soci::use(o.started_at, "s"),
-      soci::use(o.finished_at, "f"), soci::use(o.status, "o"), soci::use(reason, "d");
-  if (o.flag_address && n.channel != "io") {
-    *s << "UPDATE notification_contacts SET invalid_at = :at, invalid_reason = :r WHERE channel = :ch AND "
-          "address = :a AND subject = (SELECT recipient FROM messages WHERE id = :m)",
-        soci::use(o.finished_at, "at"), soci::use(reason, "r"), soci::use(n.channel, "ch"), soci::use(n.address, "a"),
-        soci::use(n.message_id, "m");
+    recorded[i] = true;
   }
   tx.commit();
-  return true;
+  return recorded;
+}
+
+bool record_attempt(Database& db, const ClaimedNotification& n, const AttemptOutcome& o) {
+  return record_attempts(db, {AttemptRecord{&n, &o}})[0];
 }
 
 bool renew_delivery_lease(Database& db, ClaimedNotification& n, const std::string& lease_until) {
@@ -410,7 +462,7 @@ StatusCounts status_counts(Database& db, const std::string& bulk_id) {
     st.alloc();
     if (!bulk_id.empty()) st.exchange(soci::use(bulk_id, "b"));
     st.exchange(soci::into(r));
-    st.prepare(sql);
+    st.prepare(sql, kRunOnce);
     st.define_and_bind();
     st.execute(false);
     while (st.fetch()) into.emplace_back(text_at(r, 0), integer_at(r, 1));

@@ -72,9 +72,20 @@ struct NewDelivery {
   std::string next_attempt_at;     // first attempt (quiet hours may delay it); '' when cancelled
 };
 
-// In one transaction, while the lease is still ours: the message becomes 'ready' with its
-// rendered inbox subject/body, and gets its deliveries (one per channel; an existing one is
-// kept). False when the lease was lost (nothing written).
+// A message rendered by the fan-out, ready to be stored.
+struct FannedOutMessage {
+  long long id = 0;
+  std::string subject, body;  // the inbox text
+  int template_version = 0;
+  std::vector<NewDelivery> deliveries;
+};
+// In one transaction for the whole batch (one commit, not one per message), for each message
+// whose lease `lease_until` is still ours: it becomes 'ready' with its rendered inbox
+// subject/body and gets its deliveries (one per channel; an existing one is kept). The result
+// says, message by message, whether it was stored (false: the lease was lost, nothing written).
+std::vector<bool> complete_fanouts(Database& db, const std::vector<FannedOutMessage>& batch,
+                                   const std::string& lease_until, const std::string& now);
+// The same for one message.
 bool complete_fanout(Database& db, const MessageRecord& m, const std::string& lease_until, const std::string& subject,
                      const std::string& body, int template_version, const std::vector<NewDelivery>& deliveries,
                      const std::string& now);
@@ -132,6 +143,13 @@ struct AttemptOutcome {
 // One transaction: the attempt is recorded, the delivery gets its new status (conditional on
 // the lease), the contact is flagged when asked. False when the lease was lost (nothing written).
 bool record_attempt(Database& db, const ClaimedNotification& n, const AttemptOutcome& o);
+struct AttemptRecord {
+  const ClaimedNotification* delivery = nullptr;
+  const AttemptOutcome* outcome = nullptr;
+};
+// Several attempts (of different deliveries) in one transaction, each as record_attempt; the
+// result says, attempt by attempt, whether it was recorded.
+std::vector<bool> record_attempts(Database& db, const std::vector<AttemptRecord>& attempts);
 // Extends our lease to `lease_until` (the caller's copy is updated); false when it was lost
 // (another worker claimed the delivery after our lease expired): then it must not be sent.
 bool renew_delivery_lease(Database& db, ClaimedNotification& n, const std::string& lease_until);

@@ -7,6 +7,7 @@
 // already hashed.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,6 +56,9 @@ struct RecipientProfile {
   QuietSettings quiet;
 };
 RecipientProfile recipient_profile(Database& db, const std::string& subject);
+// The profiles of several subjects in four queries (the fan-out of a batch), by subject; a
+// subject unknown everywhere gets an empty profile.
+std::map<std::string, RecipientProfile> recipient_profiles(Database& db, const std::vector<std::string>& subjects);
 
 // --- templates -----------------------------------------------------------------------------------
 

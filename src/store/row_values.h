@@ -1,5 +1,5 @@
-// Reading values out of a soci::row the same way on both engines, and the affected-row count of
-// a statement (internal to store/).
+// Reading values out of a soci::row the same way on both engines, the affected-row count of a
+// statement, and IN lists of bound values (internal to store/).
 //
 // The type a column comes back as depends on the engine and the expression: INTEGER is int on
 // both, COUNT(*) and identity columns are BIGINT on PostgreSQL, SQLite may describe an
@@ -10,6 +10,8 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace au::store {
 
@@ -43,6 +45,35 @@ inline double double_at(const soci::row& r, std::size_t i) {
     case soci::dt_unsigned_long_long: return static_cast<double>(r.get<unsigned long long>(i));
     default: return std::stod(r.get<std::string>(i));
   }
+}
+
+// For a statement executed once: on PostgreSQL SOCI then sends it with its values in one round
+// trip, instead of PREPARE, EXECUTE and DEALLOCATE (the default, for statements run many times).
+inline constexpr auto kRunOnce = soci::details::st_one_time_query;
+
+// A statement bound to variables (soci::use) and prepared as kRunOnce: each execute() sends the
+// variables' current values. For the rows of a batch, cheaper than PREPARE/DEALLOCATE on
+// PostgreSQL; SQLite compiles it once either way.
+template <class... Bindings>
+soci::statement statement_for_rows(soci::session& s, const std::string& sql, Bindings&&... bindings) {
+  soci::statement st(s);
+  st.alloc();
+  (st.exchange(std::forward<Bindings>(bindings)), ...);
+  st.prepare(sql, kRunOnce);
+  st.define_and_bind();
+  return st;
+}
+
+// ":p0, :p1, ..." for an IN list of n values bound with bind_list(st, "p", values).
+inline std::string placeholders(const char* prefix, std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += (i ? ", :" : ":") + std::string(prefix) + std::to_string(i);
+  return out;
+}
+
+inline void bind_list(soci::statement& st, const char* prefix, const std::vector<std::string>& values) {
+  for (std::size_t i = 0; i < values.size(); ++i)
+    st.exchange(soci::use(values[i], std::string(prefix) + std::to_string(i)));
 }
 
 }  // namespace au::store
