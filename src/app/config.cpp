@@ -37,6 +37,7 @@ void read_notifications(const toml::table& t, Config::Notifications& n) {
   n.sms_token = s["sms_token"].value_or(n.sms_token);
   n.sms_sender = s["sms_sender"].value_or(n.sms_sender);
   n.threads = s["threads"].value_or(n.threads);
+  n.webhook_private_networks = s["webhook_private_networks"].value_or(n.webhook_private_networks);
   n.reminder_days = s["reminder_days"].value_or(n.reminder_days);
 }
 
@@ -56,6 +57,7 @@ void notifications_from_env(Config::Notifications& n) {
   from_env("AU_NOTIFY_THREADS", threads);
   n.threads = static_cast<unsigned>(std::max(1L, threads));
   from_env("AU_NOTIFY_CHANNEL_TIMEOUT_MS", n.channel_timeout_ms);
+  from_env("AU_NOTIFY_WEBHOOK_PRIVATE_NETWORKS", n.webhook_private_networks);
   from_env("AU_NOTIFY_RETRY_BASE_MS", n.retry_base_ms);
   from_env("AU_NOTIFY_RETRY_CAP_MS", n.retry_cap_ms);
   from_env("AU_NOTIFY_GIVE_UP_MS", n.give_up_after_ms);

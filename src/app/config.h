@@ -52,6 +52,7 @@ struct Config {
     std::string sms_url, sms_token, sms_sender = "Umbria";
     unsigned threads = 4;
     long channel_timeout_ms = 10'000;
+    bool webhook_private_networks = false;  // people's webhooks may reach internal addresses (tests)
     long retry_base_ms = 0, retry_cap_ms = 0, give_up_after_ms = 0, poll_ms = 0, scheduler_ms = 0, lease_ms = 0;
     std::string reminder_days = "[7, 1]";
   } notify;

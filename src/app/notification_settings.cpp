@@ -26,7 +26,8 @@ notify::NotificationSettings notification_settings(const Config& c, const std::s
   s.sms.token = n.sms_token;
   s.sms.sender = n.sms_sender;
   s.sms.timeout_ms = n.channel_timeout_ms;
-  s.webhook_timeout_ms = n.channel_timeout_ms;
+  s.webhook.timeout_ms = n.channel_timeout_ms;
+  s.webhook.allow_private_networks = n.webhook_private_networks;
   auto days = domain::parse_reminder_days(n.reminder_days);
   if (!days) throw std::invalid_argument("AU_REMINDER_DAYS non valido: " + domain::reminder_days_problem(n.reminder_days));
   s.reminder_days = *days;

@@ -37,8 +37,11 @@ SendResult WebhookChannel::send(const OutgoingNotification& n) {
   req.body = n.body;
   req.timeout_ms = settings_.timeout_ms;
   req.max_body_bytes = 16 * 1024;  // the answer is only looked at for its status
+  req.public_addresses_only = !settings_.allow_private_networks;
   const web::OutboundResponse r = web::http_send(req);
 
+  if (r.refused_address)
+    return permanent_failure("l'indirizzo del webhook porta a una rete interna: non viene contattato");
   if (r.status == 0) return transport_failure(kProvider, r);
   if (r.status >= 200 && r.status < 300) return delivered();
   const std::string status = " (" + std::to_string(r.status) + ")";

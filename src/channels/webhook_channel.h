@@ -11,6 +11,7 @@
 // Outcomes (reasons in Italian, without the URL or the body), as GOV.UK Notify treats callbacks:
 // only an answer that says the endpoint does not exist condemns the address.
 //   URL refused by webhook_url_problem                 Permanent, no request
+//   host on an internal address (not allowed)          Permanent, no connection
 //   secret not base64url, empty key or body not JSON   Technical, no request
 //   2xx                                                Delivered
 //   404 Not Found, 410 Gone                            Permanent
@@ -25,6 +26,10 @@ namespace au::channels {
 
 struct WebhookChannelSettings {
   long timeout_ms = 10000;
+  // People type these URLs: by default only public addresses are contacted (no loopback,
+  // private network or metadata service, checked after DNS: web/public_address.h). Tests and the
+  // demo, whose receivers listen on 127.0.0.1, turn it off (AU_NOTIFY_WEBHOOK_PRIVATE_NETWORKS=1).
+  bool allow_private_networks = false;
 };
 
 class WebhookChannel : public Channel {

@@ -25,7 +25,7 @@ NotificationService::NotificationService(store::Database& db, CatalogProvider ca
     factories["sms"] = channels::sms_channel_factory(settings_.sms);
     fs.channels.sms = true;
   }
-  factories["webhook"] = channels::webhook_channel_factory({settings_.webhook_timeout_ms});
+  factories["webhook"] = channels::webhook_channel_factory(settings_.webhook);
   fs.channels.webhook = true;
   fanout_ = std::make_unique<FanOut>(db_, *templates_, std::move(catalog), fs);
   scheduler_ = std::make_unique<ReminderScheduler>(db_, settings_.reminder_days);

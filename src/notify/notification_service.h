@@ -14,6 +14,7 @@
 #include "channels/io_channel.h"
 #include "channels/sms_channel.h"
 #include "channels/smtp_channel.h"
+#include "channels/webhook_channel.h"
 #include "notify/fanout.h"
 #include "notify/notification_worker.h"
 #include "notify/reminder_scheduler.h"
@@ -27,7 +28,7 @@ struct NotificationSettings {
   channels::SmtpSettings smtp;      // url empty: no email
   channels::IoSettings io;          // base_url empty: no App IO
   channels::SmsSettings sms;        // url empty: no SMS
-  long webhook_timeout_ms = 10'000;
+  channels::WebhookChannelSettings webhook;
   std::vector<int> reminder_days{7, 1};
   WorkerSettings worker;
 };

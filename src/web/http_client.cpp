@@ -1,9 +1,12 @@
 #include "web/http_client.h"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 
 #include <memory>
 #include <mutex>
+
+#include "web/public_address.h"
 
 namespace au::web {
 
@@ -47,6 +50,16 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
   return size * n;
 }
 
+// CURLOPT_OPENSOCKETFUNCTION: curl has resolved the host and asks for a socket to one of its
+// addresses; an internal one gets none (curl then tries the host's other addresses, if any).
+curl_socket_t open_public_socket(void* refused, curlsocktype purpose, curl_sockaddr* address) {
+  if (purpose != CURLSOCKTYPE_IPCXN || !is_public_address(&address->addr)) {
+    *static_cast<bool*>(refused) = true;
+    return CURL_SOCKET_BAD;
+  }
+  return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
+
 }  // namespace
 
 OutboundResponse http_send(const OutboundRequest& req) {
@@ -70,6 +83,11 @@ OutboundResponse http_send(const OutboundRequest& req) {
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &out);
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  bool refused = false;
+  if (req.public_addresses_only) {
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_public_socket);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &refused);
+  }
   if (req.method == "HEAD") {
     curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
   } else if (req.method != "GET") {
@@ -85,7 +103,8 @@ OutboundResponse http_send(const OutboundRequest& req) {
   if (list) curl_easy_setopt(h, CURLOPT_HTTPHEADER, list.get());
   CURLcode rc = curl_easy_perform(h);
   if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && out.truncated)) {
-    out.error = curl_easy_strerror(rc);
+    out.refused_address = refused;
+    out.error = refused ? "l'host porta a un indirizzo di rete interno: connessione non tentata" : curl_easy_strerror(rc);
     out.status = 0;
     return out;
   }

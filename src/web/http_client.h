@@ -22,6 +22,9 @@ struct OutboundRequest {
   std::string body;
   long timeout_ms = 5000;
   std::size_t max_body_bytes = 1 << 20;
+  // For a URL chosen by a member of the public: connect only to public addresses, checked on
+  // the resolved address itself (web/public_address.h).
+  bool public_addresses_only = false;
 };
 
 struct OutboundResponse {
@@ -30,6 +33,7 @@ struct OutboundResponse {
   std::string body;
   std::string error;
   bool truncated = false;
+  bool refused_address = false;  // public_addresses_only: every address of the host was internal
 };
 
 OutboundResponse http_send(const OutboundRequest& req);

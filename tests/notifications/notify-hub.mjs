@@ -150,6 +150,7 @@ export async function startNotifyHub({ env = {}, people = [], channels = {} } = 
         AU_NOTIFY_CHANNEL_TIMEOUT_MS: '2000',
         AU_NOTIFY_LEASE_MS: '15000',
         AU_NOTIFY_SCHEDULER_MS: '3600000',
+        AU_NOTIFY_WEBHOOK_PRIVATE_NETWORKS: '1', // the webhook receivers listen on 127.0.0.1
         ...env,
       },
       setup: async (run, db) => {

@@ -243,7 +243,7 @@ export async function runNotificationReliability({ recipients = 1000, kills = 3,
     const workerEnv = { ...env, AU_BACKGROUND_WORKERS: '1', AU_SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, AU_SMTP_FROM: FROM,
       AU_NOTIFY_THREADS: String(threads), AU_NOTIFY_LEASE_MS: String(leaseMs), AU_NOTIFY_POLL_MS: '100',
       AU_NOTIFY_RETRY_BASE_MS: '200', AU_NOTIFY_RETRY_CAP_MS: '2000', AU_NOTIFY_CHANNEL_TIMEOUT_MS: '1500',
-      AU_NOTIFY_SCHEDULER_MS: '3600000', AU_WEBHOOK_TIMEOUT_MS: '1500' };
+      AU_NOTIFY_SCHEDULER_MS: '3600000', AU_WEBHOOK_TIMEOUT_MS: '1500', AU_NOTIFY_WEBHOOK_PRIVATE_NETWORKS: '1' };
 
     // Catalogue, demo roles (the operator of the Comune di Perugia), the recipients' contacts.
     for (const args of [['import', path.join(repoRoot, 'data')], ['roles', 'import', demoPeopleFile]]) {

@@ -47,14 +47,27 @@ class WebhookChannelTest : public ::testing::Test {
     return n;
   }
   static json requests() { return receiver_->get_json("/__admin/requests"); }
+  // The receiver listens on 127.0.0.1: these tests allow internal addresses, as the test suites do.
   static SendResult send(const OutgoingNotification& n, long timeout_ms = 5000) {
-    return WebhookChannel(WebhookChannelSettings{timeout_ms}).send(n);
+    return WebhookChannel(WebhookChannelSettings{timeout_ms, true}).send(n);
   }
 
   static std::unique_ptr<NodeProcess> receiver_;
 };
 
 std::unique_ptr<NodeProcess> WebhookChannelTest::receiver_;
+
+TEST_F(WebhookChannelTest, ByDefaultAnInternalAddressIsNotContacted) {
+  // The deployment's default: a URL typed by a person must not reach the hub's own network.
+  for (const std::string& address : {receiver_->origin() + "/hook", std::string("http://localhost:9/hook")}) {
+    OutgoingNotification n = notification();
+    n.address = address;
+    SendResult r = WebhookChannel(WebhookChannelSettings{5000}).send(n);
+    EXPECT_EQ(r.outcome, SendOutcome::PermanentFailure) << address;
+    EXPECT_EQ(r.reason, "l'indirizzo del webhook porta a una rete interna: non viene contattato") << address;
+  }
+  EXPECT_TRUE(requests().empty()) << "nothing reached the receiver";
+}
 
 TEST_F(WebhookChannelTest, DeliversASignedRequestTheReceiverCanVerify) {
   OutgoingNotification n = notification();
