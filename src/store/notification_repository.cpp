@@ -37,6 +37,29 @@ void claim_in_index_order(soci::session& s, const Database& db) {
   s << "SET LOCAL enable_bitmapscan = off";
 }
 
+// A claim: `sql` is an "UPDATE … WHERE id IN (SELECT … LIMIT :n …) RETURNING …" with :until,
+// :now, :now2, the IN list :c0… of `channels` and :n; run in its own transaction, each row
+// returned handed to `each`.
+template <class RowHandler>
+void claim(Database& db, const std::string& sql, const std::string& now, const std::string& lease_until,
+           std::size_t limit, const std::vector<std::string>& channels, RowHandler each) {
+  auto s = db.acquire();
+  const int n = static_cast<int>(limit);
+  soci::transaction tx(*s);
+  claim_in_index_order(*s, db);
+  for_each_row(
+      *s, sql,
+      [&](soci::statement& st) {
+        st.exchange(soci::use(lease_until, "until"));
+        st.exchange(soci::use(now, "now"));
+        st.exchange(soci::use(now, "now2"));
+        bind_list(st, "c", channels);
+        st.exchange(soci::use(n, "n"));
+      },
+      each);
+  tx.commit();
+}
+
 const char* const kMessageColumns =
     "id, dedup_key, recipient, kind, practice_id, service_id, ente_id, bulk_id, fields, due_date, send_at, state, "
     "subject, body, template_version, read_at, created_at";
@@ -113,28 +136,11 @@ std::vector<MessageRecord> claim_pending_messages(Database& db, const std::strin
                                                   std::size_t limit) {
   std::vector<MessageRecord> out;
   if (limit == 0) return out;
-  auto s = db.acquire();
-  const int n = static_cast<int>(limit);
-  soci::transaction tx(*s);
-  claim_in_index_order(*s, db);
-  {  // the statement ends before the commit
-    soci::row r;
-    soci::statement st(*s);
-    st.alloc();
-    st.exchange(soci::use(lease_until, "until"));
-    st.exchange(soci::use(now, "now"));
-    st.exchange(soci::use(now, "now2"));
-    st.exchange(soci::use(n, "n"));
-    st.exchange(soci::into(r));
-    st.prepare("UPDATE messages SET lease_until = :until WHERE id IN (SELECT id FROM messages WHERE state = 'pending' "
-               "AND send_at <= :now AND lease_until < :now2 ORDER BY send_at, id LIMIT :n" +
-                   skip_locked(db) + ") RETURNING " + kMessageColumns,
-               kRunOnce);
-    st.define_and_bind();
-    st.execute(false);
-    while (st.fetch()) out.push_back(message_from(r));
-  }
-  tx.commit();
+  claim(db,
+        "UPDATE messages SET lease_until = :until WHERE id IN (SELECT id FROM messages WHERE state = 'pending' AND "
+        "send_at <= :now AND lease_until < :now2 ORDER BY send_at, id LIMIT :n" +
+            skip_locked(db) + ") RETURNING " + kMessageColumns,
+        now, lease_until, limit, {}, [&](const soci::row& r) { out.push_back(message_from(r)); });
   return out;
 }
 
@@ -199,17 +205,14 @@ std::vector<MessageRecord> inbox_of(Database& db, const std::vector<std::string>
                     placeholders("r", subjects.size()) + ") AND state = 'ready' AND kind <> '" + kDigestKind + "'" +
                     (unread_only ? " AND read_at = ''" : "") + (before_id > 0 ? " AND id < :before" : "") +
                     " ORDER BY id DESC LIMIT :n";
-  soci::row r;
-  soci::statement st(*s);
-  st.alloc();
-  bind_list(st, "r", subjects);
-  if (before_id > 0) st.exchange(soci::use(before_id, "before"));
-  st.exchange(soci::use(limit, "n"));
-  st.exchange(soci::into(r));
-  st.prepare(sql);
-  st.define_and_bind();
-  st.execute(false);
-  while (st.fetch()) out.push_back(message_from(r));
+  for_each_row(
+      *s, sql,
+      [&](soci::statement& st) {
+        bind_list(st, "r", subjects);
+        if (before_id > 0) st.exchange(soci::use(before_id, "before"));
+        st.exchange(soci::use(limit, "n"));
+      },
+      [&](const soci::row& r) { out.push_back(message_from(r)); });
   return out;
 }
 
@@ -295,8 +298,6 @@ std::vector<ClaimedNotification> claim_due_deliveries(Database& db, const std::s
                                                       const std::vector<std::string>& channels) {
   std::vector<ClaimedNotification> out;
   if (limit == 0) return out;
-  auto s = db.acquire();
-  const int n = static_cast<int>(limit);
   const std::string channel_filter =
       channels.empty() ? "" : " AND channel IN (" + placeholders("c", channels.size()) + ")";
   // next_attempt_at <> '' is what makes a delivery still to do (terminal ones have none).
@@ -306,40 +307,23 @@ std::vector<ClaimedNotification> claim_due_deliveries(Database& db, const std::s
       channel_filter + " ORDER BY next_attempt_at LIMIT :n" + skip_locked(db) +
       ") RETURNING id, message_id, channel, address, idempotency_key, subject, body, html, due_date, "
       "unsubscribe_token, attempts, first_attempt_at";
-  soci::transaction tx(*s);
-  claim_in_index_order(*s, db);
-  {  // the statement ends before the commit
-    soci::row r;
-    soci::statement st(*s);
-    st.alloc();
-    st.exchange(soci::use(lease_until, "until"));
-    st.exchange(soci::use(now, "now"));
-    st.exchange(soci::use(now, "now2"));
-    bind_list(st, "c", channels);
-    st.exchange(soci::use(n, "n"));
-    st.exchange(soci::into(r));
-    st.prepare(sql, kRunOnce);
-    st.define_and_bind();
-    st.execute(false);
-    while (st.fetch()) {
-      ClaimedNotification c;
-      c.id = integer_at(r, 0);
-      c.message_id = integer_at(r, 1);
-      c.channel = text_at(r, 2);
-      c.address = text_at(r, 3);
-      c.idempotency_key = text_at(r, 4);
-      c.subject = text_at(r, 5);
-      c.body = text_at(r, 6);
-      c.html = text_at(r, 7);
-      c.due_date = text_at(r, 8);
-      c.unsubscribe_token = text_at(r, 9);
-      c.attempts = static_cast<int>(integer_at(r, 10));
-      c.first_attempt_at = text_at(r, 11);
-      c.lease_until = lease_until;
-      out.push_back(std::move(c));
-    }
-  }
-  tx.commit();
+  claim(db, sql, now, lease_until, limit, channels, [&](const soci::row& r) {
+    ClaimedNotification c;
+    c.id = integer_at(r, 0);
+    c.message_id = integer_at(r, 1);
+    c.channel = text_at(r, 2);
+    c.address = text_at(r, 3);
+    c.idempotency_key = text_at(r, 4);
+    c.subject = text_at(r, 5);
+    c.body = text_at(r, 6);
+    c.html = text_at(r, 7);
+    c.due_date = text_at(r, 8);
+    c.unsubscribe_token = text_at(r, 9);
+    c.attempts = static_cast<int>(integer_at(r, 10));
+    c.first_attempt_at = text_at(r, 11);
+    c.lease_until = lease_until;
+    out.push_back(std::move(c));
+  });
   return out;
 }
 

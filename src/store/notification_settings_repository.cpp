@@ -144,25 +144,6 @@ void set_last_digest(Database& db, const std::string& subject, const std::string
       soci::use(subject, "s");
 }
 
-namespace {
-
-// Runs `sql`, whose IN list is :s0, :s1, ... for `subjects`, and hands every row to `each`.
-template <class RowHandler>
-void for_each_row(soci::session& s, const std::string& sql, const std::vector<std::string>& subjects,
-                  RowHandler each) {
-  soci::row r;
-  soci::statement st(s);
-  st.alloc();
-  bind_list(st, "s", subjects);
-  st.exchange(soci::into(r));
-  st.prepare(sql, kRunOnce);
-  st.define_and_bind();
-  st.execute(false);
-  while (st.fetch()) each(r);
-}
-
-}  // namespace
-
 std::map<std::string, RecipientProfile> recipient_profiles(Database& db, const std::vector<std::string>& subjects) {
   std::map<std::string, RecipientProfile> out;
   for (const auto& subject : subjects) out[subject];
@@ -170,8 +151,9 @@ std::map<std::string, RecipientProfile> recipient_profiles(Database& db, const s
   std::vector<std::string> distinct;
   for (const auto& [subject, _] : out) distinct.push_back(subject);
   const std::string in = "(" + placeholders("s", distinct.size()) + ")";
+  const auto bind_subjects = [&](soci::statement& st) { bind_list(st, "s", distinct); };
   auto s = db.acquire();
-  for_each_row(*s, "SELECT fiscal_code, given_name, email FROM people WHERE fiscal_code IN " + in, distinct,
+  for_each_row(*s, "SELECT fiscal_code, given_name, email FROM people WHERE fiscal_code IN " + in, bind_subjects,
                [&](const soci::row& r) {
                  auto& p = out[text_at(r, 0)];
                  p.given_name = text_at(r, 1);
@@ -180,20 +162,20 @@ std::map<std::string, RecipientProfile> recipient_profiles(Database& db, const s
   for_each_row(*s,
                "SELECT subject, channel, address, secret, invalid_at, invalid_reason, updated_at FROM "
                "notification_contacts WHERE subject IN " + in + " ORDER BY subject, channel",
-               distinct, [&](const soci::row& r) {
+               bind_subjects, [&](const soci::row& r) {
                  out[text_at(r, 0)].contacts.push_back({text_at(r, 0), text_at(r, 1), text_at(r, 2), text_at(r, 3),
                                                         text_at(r, 4), text_at(r, 5), text_at(r, 6)});
                });
   for_each_row(*s,
                "SELECT subject, service_id, channel, enabled FROM notification_preferences WHERE subject IN " + in +
                    " ORDER BY subject, service_id, channel",
-               distinct, [&](const soci::row& r) {
+               bind_subjects, [&](const soci::row& r) {
                  out[text_at(r, 0)].preferences.push_back({text_at(r, 1), text_at(r, 2), integer_at(r, 3) != 0});
                });
   for_each_row(*s,
                "SELECT subject, quiet_start, quiet_end, daily_digest FROM notification_settings WHERE subject IN " +
                    in,
-               distinct, [&](const soci::row& r) {
+               bind_subjects, [&](const soci::row& r) {
                  out[text_at(r, 0)].quiet = {text_at(r, 1), text_at(r, 2), integer_at(r, 3) != 0};
                });
   return out;

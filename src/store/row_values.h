@@ -64,6 +64,21 @@ soci::statement statement_for_rows(soci::session& s, const std::string& sql, Bin
   return st;
 }
 
+// Runs `sql` once (kRunOnce) with the values `bind(statement&)` exchanges, and hands every row
+// to `each`.
+template <class Bind, class RowHandler>
+void for_each_row(soci::session& s, const std::string& sql, Bind bind, RowHandler each) {
+  soci::row r;
+  soci::statement st(s);
+  st.alloc();
+  bind(st);
+  st.exchange(soci::into(r));
+  st.prepare(sql, kRunOnce);
+  st.define_and_bind();
+  st.execute(false);
+  while (st.fetch()) each(static_cast<const soci::row&>(r));
+}
+
 // ":p0, :p1, ..." for an IN list of n values bound with bind_list(st, "p", values).
 inline std::string placeholders(const char* prefix, std::size_t n) {
   std::string out;
