@@ -52,8 +52,8 @@ inline double double_at(const soci::row& r, std::size_t i) {
 inline constexpr auto kRunOnce = soci::details::st_one_time_query;
 
 // A statement bound to variables (soci::use) and prepared as kRunOnce: each execute() sends the
-// variables' current values. For the rows of a batch, cheaper than PREPARE/DEALLOCATE on
-// PostgreSQL; SQLite compiles it once either way.
+// variables' current values (the rows of a batch: no PREPARE/DEALLOCATE round trips on
+// PostgreSQL; SQLite compiles it once either way).
 template <class... Bindings>
 soci::statement statement_for_rows(soci::session& s, const std::string& sql, Bindings&&... bindings) {
   soci::statement st(s);

@@ -50,13 +50,20 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
   return size * n;
 }
 
+struct AddressCheck {
+  bool refused = false;      // an internal address was not connected to
+  bool tried_public = false;  // a public one was (its failure, if any, is an ordinary one)
+};
+
 // CURLOPT_OPENSOCKETFUNCTION: curl has resolved the host and asks for a socket to one of its
 // addresses; an internal one gets none (curl then tries the host's other addresses, if any).
-curl_socket_t open_public_socket(void* refused, curlsocktype purpose, curl_sockaddr* address) {
+curl_socket_t open_public_socket(void* check, curlsocktype purpose, curl_sockaddr* address) {
+  auto* c = static_cast<AddressCheck*>(check);
   if (purpose != CURLSOCKTYPE_IPCXN || !is_public_address(&address->addr)) {
-    *static_cast<bool*>(refused) = true;
+    c->refused = true;
     return CURL_SOCKET_BAD;
   }
+  c->tried_public = true;
   return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
 
@@ -83,10 +90,10 @@ OutboundResponse http_send(const OutboundRequest& req) {
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &out);
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-  bool refused = false;
+  AddressCheck check;
   if (req.public_addresses_only) {
     curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_public_socket);
-    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &refused);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &check);
   }
   if (req.method == "HEAD") {
     curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
@@ -103,8 +110,9 @@ OutboundResponse http_send(const OutboundRequest& req) {
   if (list) curl_easy_setopt(h, CURLOPT_HTTPHEADER, list.get());
   CURLcode rc = curl_easy_perform(h);
   if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && out.truncated)) {
-    out.refused_address = refused;
-    out.error = refused ? "l'host porta a un indirizzo di rete interno: connessione non tentata" : curl_easy_strerror(rc);
+    out.refused_address = check.refused && !check.tried_public;
+    out.error = out.refused_address ? "l'host porta a un indirizzo di rete interno: connessione non tentata"
+                                    : curl_easy_strerror(rc);
     out.status = 0;
     return out;
   }
